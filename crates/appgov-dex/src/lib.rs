@@ -1,0 +1,1 @@
+//! DEX reader: header, strings, types, classes and method references, bounds-checked.

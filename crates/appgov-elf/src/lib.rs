@@ -1,0 +1,1 @@
+//! Native library facts: machine, needed libraries, hardening bits and page alignment.

@@ -1,0 +1,1 @@
+//! The facts model: what appgov knows about a package, versioned and serialisable.
