@@ -1,1 +1,42 @@
-fn main() {}
+//! `appgov` — the command line. Thin by design: argument parsing, files,
+//! threads and output formatting live here; all analysis is in the library
+//! crates.
+
+mod scan;
+mod source;
+mod text;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Governance of financial mobile apps under notice 金办发〔2024〕99号.
+#[derive(Parser)]
+#[command(name = "appgov", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse packages (APK, AAB, APKS, XAPK) and print their facts.
+    ///
+    /// Exit codes: 0 every input produced facts; 1 at least one input could
+    /// not be analysed (its `error` says why; the others are still reported);
+    /// 2 the command itself failed (bad arguments, unreadable output directory).
+    Scan(scan::ScanArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => match scan::run(&args) {
+            Ok(code) => code,
+            Err(err) => {
+                eprintln!("appgov: error: {err:#}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

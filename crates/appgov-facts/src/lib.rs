@@ -1,1 +1,493 @@
-//! The facts model: what appgov knows about a package, versioned and serialisable.
+//! The facts model: everything appgov knows about one package.
+//!
+//! Facts are what the analyser *observed*, never judgements: findings (with
+//! severities and notice articles) are derived from facts by the check
+//! catalog. The JSON form is a public interface — CI pipelines, the ledger and
+//! other tools read it — so it is versioned by [`SCHEMA`] and documented in
+//! `docs/FACTS.md`. Adding an optional field is a compatible change; renaming
+//! or removing one bumps the schema.
+//!
+//! The model has a platform-neutral core (identity, signing identity,
+//! permissions, endpoints, native code, anomalies) with platform-specific
+//! parts beside it (`android`, `dex`), so later package kinds (IPA, HAP,
+//! mini programs) fill the same core.
+
+use serde::{Deserialize, Serialize};
+
+/// Identifies this version of the facts JSON.
+pub const SCHEMA: &str = "appgov.facts/1";
+
+/// All facts about one package file (or one split set).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Facts {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// `android` for APK/AAB/split sets.
+    pub platform: String,
+    pub input: InputInfo,
+    /// Application ID as Android would install it (`null` when unreadable).
+    pub package: Option<String>,
+    /// `versionCode` combined with `versionCodeMajor` (major << 32 | code).
+    pub version_code: Option<u64>,
+    pub version_name: Option<String>,
+    pub min_sdk: Option<u32>,
+    pub target_sdk: Option<u32>,
+    pub max_sdk: Option<u32>,
+    pub compile_sdk: Option<u32>,
+    /// App label in the default configuration.
+    pub label: Option<String>,
+    /// Label per locale where the package localises it (zh-CN first).
+    pub labels: Vec<LocalizedText>,
+    pub icon: Option<IconInfo>,
+    /// Names of requested permissions (`uses-permission`, `uses-permission-sdk-23`), in manifest order, deduplicated.
+    pub permissions: Vec<String>,
+    pub signing: SigningFacts,
+    pub android: AndroidFacts,
+    pub dex: DexFacts,
+    pub native_libs: Vec<NativeLib>,
+    /// ABIs with native code (`lib/<abi>/`).
+    pub abis: Vec<String>,
+    pub endpoints: Endpoints,
+    pub assets: Vec<AssetInfo>,
+    pub nested: Vec<NestedPackage>,
+    /// Members of a split set (.apks/.xapk) or modules of an App Bundle.
+    pub splits: Vec<SplitInfo>,
+    pub archive: ArchiveFacts,
+    /// Every oddity found by any reader, tagged with where it was found.
+    pub anomalies: Vec<Anomaly>,
+    /// Why no facts could be produced; `null` when facts were produced.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InputInfo {
+    /// File name as given (no directories, so reports don't leak paths).
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub sha1: String,
+    pub md5: String,
+    /// `apk`, `aab`, `apks`, `xapk`, or `unknown`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalizedText {
+    /// BCP-47-like locale (`zh-CN`, `en`, …); empty for the default.
+    pub locale: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IconInfo {
+    /// Resource reference, e.g. `@mipmap/ic_launcher`.
+    pub resource: Option<String>,
+    /// Archive path of the chosen icon file (highest density bitmap, else adaptive XML).
+    pub path: Option<String>,
+    pub sha256: Option<String>,
+}
+
+/// Signing identity and verification, per scheme.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SigningFacts {
+    /// Schemes present in the package (`v1`, `v2`, `v3`, `v3.1`, `source_stamp`).
+    pub schemes: Vec<SchemeFacts>,
+    /// Whether Android would accept the signature for the app's SDK range.
+    pub verified: bool,
+    /// Why not, when `verified` is false.
+    pub verdict: String,
+    /// Signer certificates (deduplicated), first the one Android installs with.
+    pub certificates: Vec<CertificateFacts>,
+    /// Key-rotation lineage (v3/v3.1), oldest first, as certificate SHA-256s.
+    pub lineage: Vec<LineageNode>,
+    /// IDs and sizes of blocks in the APK Signing Block.
+    pub block_entries: Vec<SigningBlockEntry>,
+    /// Chinese channel markers (VasDolly, Walle, Packer-NG, …).
+    pub channels: Vec<ChannelFacts>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SchemeFacts {
+    /// `v1`, `v2`, `v3`, `v3.1`, `source_stamp`.
+    pub scheme: String,
+    pub verified: bool,
+    pub signers: u32,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CertificateFacts {
+    pub sha256: String,
+    pub sha1: String,
+    pub md5: String,
+    pub subject: String,
+    pub issuer: String,
+    pub serial: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub key_algorithm: String,
+    pub key_size: Option<u32>,
+    pub signature_algorithm: String,
+    pub self_signed: bool,
+    /// The well-known Android debug certificate (`CN=Android Debug`).
+    pub debug: bool,
+    /// Schemes in which this certificate signs.
+    pub schemes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct LineageNode {
+    pub certificate_sha256: String,
+    pub flags: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SigningBlockEntry {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ChannelFacts {
+    /// `vasdolly`, `walle`, `packer_ng`, …
+    pub kind: String,
+    pub channel: Option<String>,
+    pub extra: Vec<(String, String)>,
+}
+
+/// Android-specific manifest facts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AndroidFacts {
+    pub application: ApplicationFlags,
+    pub uses_permissions: Vec<UsesPermission>,
+    pub declared_permissions: Vec<DeclaredPermission>,
+    pub components: Vec<Component>,
+    pub deep_links: Vec<DeepLink>,
+    pub network_security: Option<NetworkSecurityConfig>,
+    pub meta_data: Vec<MetaData>,
+    pub queries: PackageVisibility,
+    pub uses_features: Vec<UsesFeature>,
+    pub uses_libraries: Vec<UsesLibrary>,
+    pub shared_user_id: Option<String>,
+    pub install_location: Option<String>,
+    pub split_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ApplicationFlags {
+    /// `android:name` of the Application class, fully qualified.
+    pub class_name: Option<String>,
+    pub debuggable: bool,
+    /// `allowBackup` as Android applies it (defaults to true).
+    pub allow_backup: bool,
+    pub full_backup_content: Option<String>,
+    pub data_extraction_rules: Option<String>,
+    /// Explicit `usesCleartextTraffic`, if set.
+    pub uses_cleartext_traffic: Option<bool>,
+    /// Whether cleartext is permitted by default, after the target-SDK default
+    /// (true below API 28) and any network security config base setting.
+    pub cleartext_permitted_by_default: bool,
+    /// Resource path of the network security config, if any.
+    pub network_security_config: Option<String>,
+    pub test_only: bool,
+    pub request_legacy_external_storage: bool,
+    pub extract_native_libs: Option<bool>,
+    pub has_code: bool,
+    pub app_component_factory: Option<String>,
+    pub target_sandbox_version: Option<u32>,
+    pub process: Option<String>,
+    pub task_affinity: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsesPermission {
+    pub name: String,
+    pub max_sdk: Option<u32>,
+    /// From `uses-permission-sdk-23`.
+    pub sdk23: bool,
+    pub flags: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DeclaredPermission {
+    pub name: String,
+    pub protection_level: String,
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Component {
+    /// `activity`, `activity-alias`, `service`, `receiver`, `provider`.
+    pub kind: String,
+    pub name: String,
+    /// Whether other apps can start/bind/query it, by Android's rules for the target SDK.
+    pub exported: bool,
+    /// The explicit `android:exported` value, if any.
+    pub exported_attribute: Option<bool>,
+    pub enabled: bool,
+    pub permission: Option<String>,
+    pub read_permission: Option<String>,
+    pub write_permission: Option<String>,
+    pub authorities: Vec<String>,
+    pub grant_uri_permissions: bool,
+    pub target_activity: Option<String>,
+    pub process: Option<String>,
+    /// Main launcher entry (MAIN + LAUNCHER).
+    pub launcher: bool,
+    pub intent_filters: Vec<IntentFilter>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IntentFilter {
+    pub actions: Vec<String>,
+    pub categories: Vec<String>,
+    pub data: Vec<IntentData>,
+    pub auto_verify: bool,
+    pub priority: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct IntentData {
+    pub scheme: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<String>,
+    pub path: Option<String>,
+    pub path_prefix: Option<String>,
+    pub path_pattern: Option<String>,
+    pub mime_type: Option<String>,
+}
+
+/// A URL the app claims to open (a BROWSABLE intent filter's scheme/host/path).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DeepLink {
+    pub component: String,
+    pub url: String,
+    /// App Links (`autoVerify`) with http(s).
+    pub verified_link: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NetworkSecurityConfig {
+    pub base: NscPolicy,
+    pub domains: Vec<NscDomainConfig>,
+    /// `debug-overrides` present (only active in debuggable builds).
+    pub debug_overrides: Option<NscPolicy>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NscPolicy {
+    pub cleartext_permitted: Option<bool>,
+    /// `system`, `user`, or a raw resource path.
+    pub trust_anchors: Vec<NscTrustAnchor>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NscTrustAnchor {
+    pub src: String,
+    pub overrides_pins: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NscDomainConfig {
+    pub domains: Vec<NscDomain>,
+    pub policy: NscPolicy,
+    pub pins: Vec<String>,
+    pub pin_expiration: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NscDomain {
+    pub name: String,
+    pub include_subdomains: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct MetaData {
+    /// `application` or the component's class name.
+    pub scope: String,
+    pub name: String,
+    pub value: Option<String>,
+    pub resource: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PackageVisibility {
+    pub packages: Vec<String>,
+    pub intents: Vec<String>,
+    pub providers: Vec<String>,
+    /// `QUERY_ALL_PACKAGES` requested.
+    pub query_all_packages: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsesFeature {
+    pub name: Option<String>,
+    pub required: bool,
+    pub gl_es_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UsesLibrary {
+    pub name: String,
+    pub required: bool,
+}
+
+/// What the package's DEX code contains, summed over every dex found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DexFacts {
+    pub files: Vec<DexFileFacts>,
+    pub classes: u64,
+    pub strings: u64,
+    pub methods: u64,
+    pub fields: u64,
+    /// Java packages with their class counts, sorted by name.
+    pub packages: Vec<PackageCount>,
+    /// Distinct framework API methods referenced (`android.telephony.TelephonyManager.getDeviceId`).
+    pub api_refs: Vec<String>,
+    /// True when the package has code but no readable DEX (encrypted or hidden by a packer).
+    pub code_hidden: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct DexFileFacts {
+    /// Archive path, nested paths joined with `!/`.
+    pub path: String,
+    pub size: u64,
+    pub version: Option<u32>,
+    pub classes: u64,
+    pub strings: u64,
+    pub methods: u64,
+    pub fields: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageCount {
+    pub name: String,
+    pub classes: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NativeLib {
+    pub path: String,
+    pub abi: String,
+    pub size: u64,
+    pub sha256: String,
+    pub machine: Option<String>,
+    pub soname: Option<String>,
+    pub needed: Vec<String>,
+    pub nx: Option<bool>,
+    pub pie: Option<bool>,
+    /// `none`, `partial`, `full`.
+    pub relro: Option<String>,
+    pub stack_canary: Option<bool>,
+    pub fortify: Option<bool>,
+    pub stripped: Option<bool>,
+    pub text_relocations: Option<bool>,
+    pub rpath: Vec<String>,
+    /// Smallest PT_LOAD alignment; 16 KiB devices need ≥ 16384.
+    pub min_load_align: Option<u64>,
+    pub page_16k_compatible: Option<bool>,
+    /// Stored uncompressed at a 16 KiB-aligned offset (loadable in place).
+    pub zip_aligned_16k: Option<bool>,
+    pub error: Option<String>,
+}
+
+/// Network endpoints and addresses embedded in the package, each with where it was found.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Endpoints {
+    pub urls: Vec<Located>,
+    pub domains: Vec<Located>,
+    pub ips: Vec<Located>,
+    pub emails: Vec<Located>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Located {
+    pub value: String,
+    /// Where it was found: `dex:classes.dex`, `res:res/values/strings`, `asset:assets/x.json`, `native:lib/arm64-v8a/libx.so`, `manifest`.
+    pub found_in: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct AssetInfo {
+    pub path: String,
+    pub size: u64,
+    pub compressed_size: u64,
+    /// Detected by content: `dex`, `zip`, `apk`, `jar`, `elf`, `png`, `jpeg`, `webp`, `gif`, `json`, `xml`, `html`, `js`, `sqlite`, `certificate`, `pem`, `text`, `binary`, …
+    pub detected_type: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct NestedPackage {
+    /// Path inside the outer package (nested levels joined with `!/`).
+    pub path: String,
+    /// `apk`, `jar`, `dex`, `zip`.
+    pub kind: String,
+    pub size: u64,
+    pub sha256: String,
+    pub package: Option<String>,
+    pub dex_files: u32,
+    pub classes: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SplitInfo {
+    /// Path inside the container (or module name for an App Bundle).
+    pub path: String,
+    /// `base`, `config`, `feature`, `asset_pack`.
+    pub kind: String,
+    pub split: Option<String>,
+    pub package: Option<String>,
+    pub version_code: Option<u64>,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ArchiveFacts {
+    pub entries: u64,
+    pub uncompressed_size: u64,
+    pub eocd_offset: u64,
+    pub central_directory_offset: u64,
+    pub central_directory_size: u64,
+    pub prefix_len: u64,
+    pub zip64: bool,
+    /// Bytes between the last entry and the central directory (signing block, or junk).
+    pub signing_block_size: Option<u64>,
+}
+
+/// Something odd, named by a stable code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anomaly {
+    /// Which reader found it: `zip`, `manifest`, `resources`, `signing`, `dex`, `native`, `container`.
+    pub source: String,
+    /// Stable snake_case code.
+    pub kind: String,
+    /// Entry path or other location, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub path: Option<String>,
+    pub detail: String,
+}
+
+impl Facts {
+    /// Empty facts for `input`, with the schema and platform filled in.
+    pub fn new(platform: &str, input: InputInfo) -> Self {
+        Facts {
+            schema: SCHEMA.to_string(),
+            platform: platform.to_string(),
+            input,
+            ..Facts::default()
+        }
+    }
+
+    /// Facts that say only why analysis failed.
+    pub fn failed(platform: &str, input: InputInfo, error: impl Into<String>) -> Self {
+        Facts {
+            error: Some(error.into()),
+            ..Facts::new(platform, input)
+        }
+    }
+}

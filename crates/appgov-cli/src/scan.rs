@@ -1,0 +1,248 @@
+//! `appgov scan`: many files, in parallel, one bad file never stops the batch.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+
+use anyhow::{Context, Result, bail};
+use appgov_analyzer::{Options, analyze, input_info};
+use appgov_facts::{Facts, InputInfo};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::source::FileSource;
+
+/// Extensions picked up when a directory is given.
+const PACKAGE_EXTENSIONS: &[&str] = &["apk", "aab", "apks", "xapk", "apkm"];
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Package files or directories (searched recursively for .apk/.aab/.apks/.xapk/.apkm).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format on standard output. JSON is one object for a single
+    /// input file and an array otherwise.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write each package's facts as JSON into this directory
+    /// (`<file name>.json`).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Files analysed in parallel (default: number of CPUs).
+    #[arg(long, value_name = "N")]
+    jobs: Option<usize>,
+    /// No progress bar and no summary line.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(args: &ScanArgs) -> Result<ExitCode> {
+    let files = collect_inputs(&args.paths)?;
+    if files.is_empty() {
+        bail!("no package files found in the given paths");
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, files.len());
+    let progress = if args.quiet || files.len() < 2 {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(files.len() as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    };
+
+    let options = Options::default();
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::channel::<(usize, Facts)>();
+    let mut failed = 0usize;
+    let mut out = std::io::stdout().lock();
+    let single = files.len() == 1;
+    std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (files, next, options) = (&files, &next, &options);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = files.get(i) else { break };
+                    if tx.send((i, scan_one(path, options))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        // Print in input order as results arrive, holding only those that finished early.
+        let mut pending = BTreeMap::new();
+        let mut printed = 0usize;
+        if args.format == Format::Json && !single {
+            write!(out, "[")?;
+        }
+        for (i, facts) in rx {
+            progress.inc(1);
+            progress.set_message(facts.input.file_name.clone());
+            pending.insert(i, facts);
+            while let Some(facts) = pending.remove(&printed) {
+                if facts.error.is_some() {
+                    failed += 1;
+                }
+                if let Some(dir) = &args.out {
+                    write_json_file(dir, &files[printed], &facts)?;
+                }
+                progress.suspend(|| emit(&mut out, args.format, single, printed, &facts))?;
+                printed += 1;
+            }
+        }
+        if args.format == Format::Json && !single {
+            writeln!(out, "]")?;
+        }
+        Ok(())
+    })?;
+    progress.finish_and_clear();
+    out.flush()?;
+    if !args.quiet && !single {
+        eprintln!(
+            "appgov: analysed {} files: {} with facts, {} failed",
+            files.len(),
+            files.len() - failed,
+            failed
+        );
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn emit(
+    out: &mut impl Write,
+    format: Format,
+    single: bool,
+    index: usize,
+    facts: &Facts,
+) -> Result<()> {
+    match format {
+        Format::Json => {
+            if !single && index > 0 {
+                write!(out, ",")?;
+            }
+            serde_json::to_writer_pretty(&mut *out, facts)?;
+            if single {
+                writeln!(out)?;
+            }
+        }
+        Format::Text => {
+            if index > 0 {
+                writeln!(out)?;
+            }
+            write!(out, "{}", crate::text::summary(facts))?;
+        }
+    }
+    Ok(())
+}
+
+/// Analyse one file; I/O failures and (defensively) panics become the facts' `error`.
+fn scan_one(path: &Path, options: &Options) -> Facts {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let source = match FileSource::open(path) {
+        Ok(s) => s,
+        Err(e) => {
+            return Facts::failed(
+                "android",
+                InputInfo {
+                    file_name,
+                    ..InputInfo::default()
+                },
+                format!("cannot open file: {e}"),
+            );
+        }
+    };
+    match catch_unwind(AssertUnwindSafe(|| analyze(&source, &file_name, options))) {
+        Ok(facts) => facts,
+        Err(_) => Facts::failed(
+            "android",
+            input_info(&source, &file_name),
+            "internal error: the analyser panicked on this input (please report it with the file's SHA-256)",
+        ),
+    }
+}
+
+fn write_json_file(dir: &Path, input: &Path, facts: &Facts) -> Result<()> {
+    let name = input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "package".into());
+    let mut target = dir.join(format!("{name}.json"));
+    if target.exists() && !facts.input.sha256.is_empty() {
+        let prefix = facts.input.sha256.get(..12).unwrap_or_default();
+        target = dir.join(format!("{name}.{prefix}.json"));
+    }
+    let json = serde_json::to_vec_pretty(facts)?;
+    std::fs::write(&target, json).with_context(|| format!("cannot write {}", target.display()))
+}
+
+/// Expand directories (recursively, sorted) into package files; explicit files are kept as given.
+fn collect_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        let meta =
+            std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if meta.is_dir() {
+            walk(path, &mut files, 0)?;
+        } else {
+            files.push(path.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
+    if depth > 32 {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            walk(&path, files, depth + 1)?;
+        } else if kind.is_file()
+            && path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| PACKAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
+            files.push(path);
+        }
+    }
+    Ok(())
+}

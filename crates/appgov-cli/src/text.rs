@@ -1,0 +1,236 @@
+//! The human-readable summary of one package's facts.
+
+use std::fmt::Write;
+
+use appgov_facts::Facts;
+
+pub fn summary(f: &Facts) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "── {} ({}, {} bytes)",
+        f.input.file_name,
+        f.input.kind,
+        f.input.size
+    );
+    let mut line = |key: &str, value: String| {
+        let _ = writeln!(s, "  {key:<13} {value}");
+    };
+    if let Some(err) = &f.error {
+        line("error", err.clone());
+    }
+    if !f.input.sha256.is_empty() {
+        line("sha256", f.input.sha256.clone());
+    }
+    line("package", opt(&f.package));
+    line(
+        "version",
+        format!(
+            "{} (code {})",
+            opt(&f.version_name),
+            f.version_code.map_or("-".into(), |v| v.to_string())
+        ),
+    );
+    line("label", opt(&f.label));
+    line(
+        "sdk",
+        format!(
+            "min {} · target {}{}",
+            num(f.min_sdk),
+            num(f.target_sdk),
+            f.max_sdk.map_or(String::new(), |m| format!(" · max {m}"))
+        ),
+    );
+    let sig = &f.signing;
+    let schemes: Vec<String> = sig
+        .schemes
+        .iter()
+        .map(|s| format!("{} {}", s.scheme, if s.verified { "✓" } else { "✗" }))
+        .collect();
+    line(
+        "signing",
+        format!(
+            "{} — {}",
+            if schemes.is_empty() {
+                "unsigned".to_string()
+            } else {
+                schemes.join(", ")
+            },
+            if sig.verified {
+                "verified".to_string()
+            } else {
+                format!("NOT verified: {}", sig.verdict)
+            }
+        ),
+    );
+    for cert in &sig.certificates {
+        line(
+            "certificate",
+            format!(
+                "{}{}",
+                cert.subject,
+                if cert.debug {
+                    "  [Android debug certificate]"
+                } else {
+                    ""
+                }
+            ),
+        );
+        line("", format!("SHA-256 {}", cert.sha256));
+        line("", format!("MD5     {}", cert.md5));
+        line(
+            "",
+            format!(
+                "{} {} bit, valid {} → {}",
+                cert.key_algorithm,
+                cert.key_size.map_or("?".into(), |k| k.to_string()),
+                cert.not_before,
+                cert.not_after
+            ),
+        );
+    }
+    for ch in &sig.channels {
+        line(
+            "channel",
+            format!("{}: {}", ch.kind, ch.channel.as_deref().unwrap_or("-")),
+        );
+    }
+    line(
+        "permissions",
+        if f.permissions.is_empty() {
+            "none".into()
+        } else {
+            format!("{}: {}", f.permissions.len(), f.permissions.join(", "))
+        },
+    );
+    let a = &f.android;
+    let mut kinds: Vec<(&str, usize, usize)> = Vec::new();
+    for c in &a.components {
+        match kinds.iter_mut().find(|(k, _, _)| *k == c.kind) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += usize::from(c.exported);
+            }
+            None => kinds.push((&c.kind, 1, usize::from(c.exported))),
+        }
+    }
+    line(
+        "components",
+        if kinds.is_empty() {
+            "none".into()
+        } else {
+            kinds
+                .iter()
+                .map(|(k, n, e)| format!("{n} {k} ({e} exported)"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    );
+    let app = &a.application;
+    let mut flags = Vec::new();
+    if app.debuggable {
+        flags.push("debuggable");
+    }
+    if app.allow_backup {
+        flags.push("allowBackup");
+    }
+    if app.cleartext_permitted_by_default {
+        flags.push("cleartext permitted");
+    }
+    if app.test_only {
+        flags.push("testOnly");
+    }
+    if app.request_legacy_external_storage {
+        flags.push("requestLegacyExternalStorage");
+    }
+    if a.network_security.is_some() {
+        flags.push("network security config");
+    }
+    line(
+        "flags",
+        if flags.is_empty() {
+            "-".into()
+        } else {
+            flags.join(", ")
+        },
+    );
+    line(
+        "dex",
+        format!(
+            "{} files, {} classes, {} methods, {} strings{}",
+            f.dex.files.len(),
+            f.dex.classes,
+            f.dex.methods,
+            f.dex.strings,
+            if f.dex.code_hidden {
+                " — code hidden or encrypted"
+            } else {
+                ""
+            }
+        ),
+    );
+    line(
+        "native",
+        if f.native_libs.is_empty() {
+            "none".into()
+        } else {
+            format!("{} libs; ABIs {}", f.native_libs.len(), f.abis.join(", "))
+        },
+    );
+    let e = &f.endpoints;
+    line(
+        "endpoints",
+        format!(
+            "{} URLs, {} domains, {} IPs, {} e-mails",
+            e.urls.len(),
+            e.domains.len(),
+            e.ips.len(),
+            e.emails.len()
+        ),
+    );
+    if !f.splits.is_empty() {
+        line("splits", format!("{}", f.splits.len()));
+    }
+    if !f.nested.is_empty() {
+        line(
+            "nested",
+            f.nested
+                .iter()
+                .map(|n| format!("{} ({})", n.path, n.kind))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    if f.anomalies.is_empty() {
+        line("anomalies", "none".into());
+    } else {
+        line("anomalies", format!("{}", f.anomalies.len()));
+        for an in f.anomalies.iter().take(20) {
+            line(
+                "",
+                format!(
+                    "[{}] {}{}: {}",
+                    an.source,
+                    an.kind,
+                    an.path
+                        .as_deref()
+                        .map(|p| format!(" ({p})"))
+                        .unwrap_or_default(),
+                    an.detail
+                ),
+            );
+        }
+        if f.anomalies.len() > 20 {
+            line("", format!("… and {} more", f.anomalies.len() - 20));
+        }
+    }
+    s
+}
+
+fn opt(v: &Option<String>) -> String {
+    v.clone().unwrap_or_else(|| "-".into())
+}
+
+fn num(v: Option<u32>) -> String {
+    v.map_or("-".into(), |n| n.to_string())
+}
