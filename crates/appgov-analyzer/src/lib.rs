@@ -4,13 +4,19 @@
 //! through [`ReadAt`] so a 300 MB package is read piecewise; memory is bounded
 //! by the largest entry the analyser inflates, not by the file size.
 
+mod apk;
+mod container;
 mod endpoints;
 mod hashes;
+mod manifest;
+mod nsc;
+mod signing;
 mod sniff;
 
 pub use appgov_facts::Facts;
 use appgov_facts::InputInfo;
 pub use appgov_zip::ReadAt;
+use appgov_zip::ZipArchive;
 
 /// Knobs for one analysis. The defaults suit packages up to several hundred MB.
 #[derive(Debug, Clone)]
@@ -32,7 +38,7 @@ impl Default for Options {
 /// Name, size and digests of the input (also used when analysis fails).
 pub fn input_info(source: &dyn ReadAt, file_name: &str) -> InputInfo {
     let mut info = InputInfo {
-        file_name: file_name.to_string(),
+        file_name: file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).to_string(),
         size: source.size(),
         kind: "unknown".into(),
         ..InputInfo::default()
@@ -45,8 +51,59 @@ pub fn input_info(source: &dyn ReadAt, file_name: &str) -> InputInfo {
     info
 }
 
+/// What kind of package an archive is, from its entries (not its file name).
+fn package_kind(zip: &ZipArchive) -> &'static str {
+    if zip.by_name("AndroidManifest.xml").is_some() {
+        "apk"
+    } else if zip.by_name("base/manifest/AndroidManifest.xml").is_some()
+        || zip.by_name("BundleConfig.pb").is_some()
+    {
+        "aab"
+    } else if zip
+        .entries()
+        .iter()
+        .any(|e| e.name.ends_with(".apk") && !e.name.starts_with("assets/"))
+    {
+        if zip.by_name("manifest.json").is_some() {
+            "xapk"
+        } else {
+            "apks"
+        }
+    } else {
+        "unknown"
+    }
+}
+
 /// Analyse one package. Never fails: problems end up in `error` and `anomalies`.
 pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts {
-    let _ = options;
-    Facts::failed("android", input_info(source, file_name), "not implemented yet")
+    let mut input = input_info(source, file_name);
+    let zip = match ZipArchive::parse(source, &options.zip_limits) {
+        Ok(z) => z,
+        Err(e) => {
+            return Facts::failed(
+                "android",
+                input,
+                format!("not a readable Android package: {e}"),
+            );
+        }
+    };
+    let kind = package_kind(&zip);
+    input.kind = kind.to_string();
+    let mut facts = Facts::new("android", input);
+    let mut col = apk::Collector::default();
+    match kind {
+        "aab" => container::analyze_bundle(&zip, &mut facts, &mut col, options),
+        "apks" | "xapk" => container::analyze_split_set(&zip, &mut facts, &mut col, options),
+        _ => apk::analyze_archive(
+            &zip,
+            apk::Layout::Apk,
+            &mut facts,
+            &mut col,
+            options,
+            "",
+            true,
+        ),
+    }
+    apk::finish(col, &mut facts);
+    facts
 }

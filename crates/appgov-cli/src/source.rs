@@ -39,7 +39,7 @@ impl ReadAt for FileSource {
         if offset.saturating_add(buf.len() as u64) > self.size {
             return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
-        self.file.read_exact_at(buf, offset)
+        FileExt::read_exact_at(&self.file, buf, offset)
     }
 
     #[cfg(windows)]

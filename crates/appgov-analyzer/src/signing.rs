@@ -1,0 +1,143 @@
+//! Signing report → signing facts.
+
+use appgov_apksig::{Scheme, SigningReport, VerifyOptions};
+use appgov_facts::{
+    CertificateFacts, ChannelFacts, Facts, LineageNode, SchemeFacts, SigningBlockEntry,
+    SigningFacts,
+};
+use appgov_zip::ZipArchive;
+
+use crate::apk::push_anomaly;
+
+pub fn scheme_name(s: Scheme) -> &'static str {
+    match s {
+        Scheme::V1 => "v1",
+        Scheme::V2 => "v2",
+        Scheme::V3 => "v3",
+        Scheme::V31 => "v3.1",
+    }
+}
+
+pub fn apply(zip: &ZipArchive, options: &VerifyOptions, facts: &mut Facts) {
+    let report = appgov_apksig::verify(zip, options);
+    for a in &report.anomalies {
+        push_anomaly(facts, "signing", a.kind, None, a.detail.clone());
+    }
+    if let Some(block) = &report.signing_block {
+        facts.archive.signing_block_size = Some(block.size);
+    }
+    facts.signing = to_facts(&report);
+}
+
+fn to_facts(r: &SigningReport) -> SigningFacts {
+    let mut schemes: Vec<SchemeFacts> = r
+        .schemes
+        .iter()
+        .filter(|s| s.present)
+        .map(|s| SchemeFacts {
+            scheme: scheme_name(s.scheme).into(),
+            verified: s.verified,
+            signers: s.signers.len() as u32,
+            errors: s.errors.clone(),
+            warnings: s.warnings.clone(),
+        })
+        .collect();
+    if let Some(stamp) = &r.source_stamp {
+        schemes.push(SchemeFacts {
+            scheme: "source_stamp".into(),
+            verified: stamp.verified.unwrap_or(false),
+            signers: u32::from(stamp.certificate_sha256.is_some()),
+            errors: stamp.errors.clone(),
+            warnings: Vec::new(),
+        });
+    }
+    // The installing signer first, then every other certificate seen.
+    let mut order: Vec<&str> = r
+        .signer_certificates()
+        .into_iter()
+        .map(|c| c.sha256.as_str())
+        .collect();
+    for c in &r.certificates {
+        if !order.contains(&c.sha256.as_str()) {
+            order.push(&c.sha256);
+        }
+    }
+    let certificates = order
+        .iter()
+        .filter_map(|h| r.certificates.iter().find(|c| c.sha256 == *h))
+        .map(|c| CertificateFacts {
+            sha256: c.sha256.clone(),
+            sha1: c.sha1.clone(),
+            md5: c.md5.clone(),
+            subject: c.subject.clone(),
+            issuer: c.issuer.clone(),
+            serial: c.serial.clone(),
+            not_before: c.not_before.clone(),
+            not_after: c.not_after.clone(),
+            key_algorithm: c.key_algorithm.clone(),
+            key_size: c.key_bits,
+            signature_algorithm: c.signature_algorithm.clone(),
+            self_signed: c.self_signed,
+            debug: c.debug,
+            schemes: r
+                .schemes
+                .iter()
+                .filter(|s| {
+                    s.signers
+                        .iter()
+                        .any(|sg| sg.chain.iter().any(|h| h == &c.sha256))
+                })
+                .map(|s| scheme_name(s.scheme).to_string())
+                .collect(),
+        })
+        .collect();
+    SigningFacts {
+        schemes,
+        verified: r.verdict.verified,
+        verdict: if r.verdict.verified {
+            format!(
+                "verified with {}",
+                r.verdict
+                    .schemes
+                    .iter()
+                    .map(|s| scheme_name(*s))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            r.verdict.reasons.join("; ")
+        },
+        certificates,
+        lineage: r
+            .lineage
+            .iter()
+            .map(|n| LineageNode {
+                certificate_sha256: n.certificate_sha256.clone(),
+                flags: n.flags_raw,
+            })
+            .collect(),
+        block_entries: r
+            .signing_block
+            .as_ref()
+            .map(|b| {
+                b.entries
+                    .iter()
+                    .map(|e| SigningBlockEntry {
+                        id: e.id.clone(),
+                        name: e.name.clone(),
+                        size: e.size,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        channels: r
+            .channels
+            .iter()
+            .map(|c| ChannelFacts {
+                kind: c.source.clone(),
+                channel: c.channel.clone(),
+                extra: c.extras.clone(),
+            })
+            .collect(),
+    }
+}
