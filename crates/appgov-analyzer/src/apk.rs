@@ -167,16 +167,18 @@ pub fn analyze_archive(
     }
 
     if whole_archive {
-        signing::apply(
-            zip,
-            &appgov_apksig::VerifyOptions {
+        // A bundle is never installed: it carries only the uploader's JAR
+        // signature, so the install-time rules tied to the target SDK don't apply.
+        let options = match layout {
+            Layout::Apk => appgov_apksig::VerifyOptions {
                 min_sdk,
                 max_sdk: u32::MAX,
                 target_sdk,
                 target_sandbox_version: sandbox,
             },
-            facts,
-        );
+            Layout::BundleModule(_) => appgov_apksig::VerifyOptions::range(min_sdk, u32::MAX),
+        };
+        signing::apply(zip, &options, facts);
     }
 
     // Code, native libraries, assets.

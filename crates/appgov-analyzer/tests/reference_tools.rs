@@ -132,6 +132,8 @@ fn identity_sdk_permissions_and_label_match_aapt() {
 
 #[derive(Default, Debug)]
 struct Verification {
+    /// apksigner reached a verdict (it throws on some tampered zips before judging).
+    judged: bool,
     verifies: bool,
     schemes: Vec<(String, bool)>,
     signers: BTreeSet<String>,
@@ -142,6 +144,9 @@ fn apksigner(output: &str) -> Verification {
     for line in output.lines() {
         if line.trim() == "Verifies" {
             v.verifies = true;
+            v.judged = true;
+        } else if line.trim() == "DOES NOT VERIFY" {
+            v.judged = true;
         } else if let Some(rest) = line.strip_prefix("Verified using ") {
             // "Verified using v2 scheme (APK Signature Scheme v2): true"
             let scheme = rest.split(' ').next().unwrap_or_default().to_string();
@@ -179,6 +184,14 @@ fn signing_verdict_schemes_and_certificates_match_apksigner() {
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
         let expected = apksigner(&text);
+        if !expected.judged {
+            // e.g. apkinspector__minimal_def_mod.apk: apksig reads entries through
+            // their local headers, which the tampering broke, and throws
+            // "Failed to read AndroidManifest.xml" before judging any signature.
+            // Android reads through the central directory; our own tests cover it.
+            eprintln!("apksigner reached no verdict on {}", file.rel);
+            continue;
+        }
         let facts = facts_of(file);
         let ctx = &file.rel;
         assert_eq!(
