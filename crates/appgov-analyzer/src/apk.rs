@@ -143,6 +143,12 @@ pub fn analyze_archive(
             target_sdk = Some(m.target_sdk);
             sandbox = m.application.target_sandbox_version;
             apply_manifest(m, zip, layout, table.as_ref(), &resolver, facts, col);
+            if facts.package.is_none() && facts.error.is_none() {
+                facts.error = Some(format!(
+                    "{} declares no package name; Android refuses to install it (other facts are partial)",
+                    layout.manifest_path()
+                ));
+            }
         }
         None => {
             if facts.error.is_none() {
@@ -532,7 +538,7 @@ fn native_libs(
                         lib.needed = elf.needed.clone();
                         lib.nx = Some(elf.nx);
                         lib.pie = Some(elf.pie);
-                        lib.relro = Some(format!("{:?}", elf.relro).to_ascii_lowercase());
+                        lib.relro = Some(elf.relro.as_str().to_string());
                         lib.stack_canary = Some(elf.stack_canary);
                         lib.fortify = Some(elf.fortify);
                         lib.stripped = elf.stripped;
