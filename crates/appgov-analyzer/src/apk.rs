@@ -1,13 +1,16 @@
 //! One APK (or an App Bundle module laid out like one) → facts.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use appgov_apksig::{HashAlg, PackageView};
 
 use appgov_axml::{LocalePref, ResourceTable, XmlDocument};
 use appgov_facts::{
     Anomaly, ArchiveFacts, AssetInfo, DexFileFacts, Facts, IconInfo, LocalizedText, NativeLib,
     NestedPackage, PackageCount,
 };
-use appgov_zip::{Entry, ZipArchive};
+use appgov_zip::{Entry, ReadAt, ZipArchive};
 
 use crate::endpoints::EndpointCollector;
 use crate::manifest::{self, Resolver};
@@ -184,12 +187,35 @@ pub fn analyze_archive(
             },
             Layout::BundleModule(_) => appgov_apksig::VerifyOptions::range(min_sdk, u32::MAX),
         };
-        signing::apply(zip, &options, facts);
+        // JAR (v1) verification inflates every entry to digest it; DEX files
+        // and native libraries are analysed from that same inflate.
+        let mut processed = HashSet::new();
+        let report = {
+            let mut on_entry = |e: &Entry, data: &[u8]| {
+                processed.insert(e.index);
+                if layout.dex_index(&e.name).is_some() {
+                    scan_dex(data, &format!("{path_prefix}{}", e.name), facts, col);
+                } else if let Some(abi) = native_abi(layout, e) {
+                    native_lib(e, abi, Ok(data), facts, col, path_prefix);
+                }
+            };
+            let view = SharedInflate {
+                zip,
+                wants: &|e: &Entry| layout.dex_index(&e.name).is_some() || native_abi(layout, e).is_some(),
+                on_entry: RefCell::new(&mut on_entry),
+            };
+            appgov_apksig::verify_view(&view, &options)
+        };
+        signing::apply(&report, facts);
+        dex_files(zip, layout, facts, col, path_prefix, &processed);
+        native_libs(zip, layout, facts, col, path_prefix, &processed);
+    } else {
+        let none = HashSet::new();
+        dex_files(zip, layout, facts, col, path_prefix, &none);
+        native_libs(zip, layout, facts, col, path_prefix, &none);
     }
 
-    // Code, native libraries, assets.
-    dex_files(zip, layout, facts, col, path_prefix);
-    native_libs(zip, layout, facts, col, path_prefix);
+    // Assets.
     assets(zip, layout, facts, col, options, path_prefix);
 }
 
@@ -397,6 +423,7 @@ fn dex_files(
     facts: &mut Facts,
     col: &mut Collector,
     path_prefix: &str,
+    processed: &HashSet<usize>,
 ) {
     let mut dexes: Vec<(u32, &Entry)> = zip
         .entries()
@@ -420,14 +447,14 @@ fn dex_files(
         }
         expected += 1;
     }
-    let mut readable = 0;
     for (_, e) in &dexes {
+        if processed.contains(&e.index) {
+            continue;
+        }
         let path = format!("{path_prefix}{}", e.name);
         match zip.read(e) {
             Ok(data) => {
-                if scan_dex(&data, &path, facts, col) {
-                    readable += 1;
-                }
+                scan_dex(&data, &path, facts, col);
             }
             Err(err) => {
                 push_anomaly(facts, "dex", "entry_unreadable", Some(&path), err.to_string());
@@ -440,6 +467,12 @@ fn dex_files(
             }
         }
     }
+    let readable = facts
+        .dex
+        .files
+        .iter()
+        .filter(|f| f.error.is_none() && !f.path.contains("!/"))
+        .count();
     if facts.android.application.has_code && readable == 0 && facts.package.is_some() {
         facts.dex.code_hidden = true;
     }
@@ -497,91 +530,135 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
     true
 }
 
+/// The ABI directory of a native library entry (`lib/<abi>/x.so`).
+fn native_abi<'e>(layout: Layout, e: &'e Entry) -> Option<&'e str> {
+    let rest = e.name.strip_prefix(&layout.lib_prefix())?;
+    let (abi, file) = rest.split_once('/')?;
+    (!file.is_empty() && !file.contains('/') && file.ends_with(".so") && !e.is_dir()).then_some(abi)
+}
+
 fn native_libs(
     zip: &ZipArchive,
     layout: Layout,
     facts: &mut Facts,
     col: &mut Collector,
     path_prefix: &str,
+    processed: &HashSet<usize>,
 ) {
-    let prefix = layout.lib_prefix();
-    let mut abis = BTreeSet::new();
     for e in zip.entries() {
-        let Some(rest) = e.name.strip_prefix(&prefix) else {
+        let Some(abi) = native_abi(layout, e) else {
             continue;
         };
-        let Some((abi, file)) = rest.split_once('/') else {
-            continue;
-        };
-        if file.is_empty() || e.is_dir() || !file.ends_with(".so") {
+        if processed.contains(&e.index) {
             continue;
         }
-        abis.insert(abi.to_string());
-        let path = format!("{path_prefix}{}", e.name);
-        let mut lib = NativeLib {
-            path: path.clone(),
-            abi: abi.to_string(),
-            size: e.uncompressed_size,
-            zip_aligned_16k: Some(
-                e.method == 0 && e.data_offset.is_some_and(|o| o % 16384 == 0),
-            ),
-            ..NativeLib::default()
-        };
-        match zip.read(e) {
-            Ok(data) => {
-                lib.sha256 = hashes::sha256_hex(&data);
-                lib.size = data.len() as u64;
-                match appgov_elf::parse(&data, &appgov_elf::Limits::default()) {
-                    Ok(elf) => {
-                        lib.machine = Some(elf.machine_name.to_string());
-                        lib.soname = elf.soname.clone();
-                        lib.needed = elf.needed.clone();
-                        lib.nx = Some(elf.nx);
-                        lib.pie = Some(elf.pie);
-                        lib.relro = Some(elf.relro.as_str().to_string());
-                        lib.stack_canary = Some(elf.stack_canary);
-                        lib.fortify = Some(elf.fortify);
-                        lib.stripped = elf.stripped;
-                        lib.text_relocations = Some(elf.text_relocations);
-                        lib.rpath = elf.rpath.iter().chain(&elf.runpath).cloned().collect();
-                        lib.min_load_align = elf.min_load_align;
-                        lib.page_16k_compatible = elf.page_16k_compatible;
-                        if elf.android_abi.is_some_and(|a| a != abi) {
-                            push_anomaly(
-                                facts,
-                                "native",
-                                "abi_directory_mismatch",
-                                Some(&path),
-                                format!(
-                                    "{} code in lib/{abi}/",
-                                    elf.android_abi.unwrap_or_default()
-                                ),
-                            );
-                        }
-                        for a in &elf.anomalies {
-                            push_anomaly(facts, "native", a.kind.code(), Some(&path), a.detail.clone());
-                        }
-                        let location = format!("native:{path}");
-                        for s in appgov_elf::rodata_strings(&data, 6, 50_000) {
-                            col.endpoints.scan(&s, &location);
-                        }
-                    }
-                    Err(err) => {
-                        lib.error = Some(err.to_string());
-                        push_anomaly(facts, "native", "not_elf", Some(&path), err.to_string());
-                    }
-                }
-            }
-            Err(err) => {
-                lib.error = Some(err.to_string());
-                push_anomaly(facts, "native", "entry_unreadable", Some(&path), err.to_string());
-            }
-        }
-        facts.native_libs.push(lib);
+        let data = zip.read(e).map_err(|err| err.to_string());
+        native_lib(e, abi, data.as_deref().map_err(String::as_str), facts, col, path_prefix);
     }
-    for abi in abis {
-        if !facts.abis.contains(&abi) {
-            facts.abis.push(abi);
+}
+
+fn native_lib(
+    e: &Entry,
+    abi: &str,
+    data: Result<&[u8], &str>,
+    facts: &mut Facts,
+    col: &mut Collector,
+    path_prefix: &str,
+) {
+    if !facts.abis.iter().any(|a| a == abi) {
+        facts.abis.push(abi.to_string());
+    }
+    let path = format!("{path_prefix}{}", e.name);
+    let mut lib = NativeLib {
+        path: path.clone(),
+        abi: abi.to_string(),
+        size: e.uncompressed_size,
+        zip_aligned_16k: Some(e.method == 0 && e.data_offset.is_some_and(|o| o % 16384 == 0)),
+        ..NativeLib::default()
+    };
+    let data = match data {
+        Ok(d) => d,
+        Err(err) => {
+            lib.error = Some(err.to_string());
+            push_anomaly(facts, "native", "entry_unreadable", Some(&path), err.to_string());
+            facts.native_libs.push(lib);
+            return;
+        }
+    };
+    lib.sha256 = hashes::sha256_hex(data);
+    lib.size = data.len() as u64;
+    match appgov_elf::parse(data, &appgov_elf::Limits::default()) {
+        Ok(elf) => {
+            lib.machine = Some(elf.machine_name.to_string());
+            lib.soname = elf.soname.clone();
+            lib.needed = elf.needed.clone();
+            lib.nx = Some(elf.nx);
+            lib.pie = Some(elf.pie);
+            lib.relro = Some(elf.relro.as_str().to_string());
+            lib.stack_canary = Some(elf.stack_canary);
+            lib.fortify = Some(elf.fortify);
+            lib.stripped = elf.stripped;
+            lib.text_relocations = Some(elf.text_relocations);
+            lib.rpath = elf.rpath.iter().chain(&elf.runpath).cloned().collect();
+            lib.min_load_align = elf.min_load_align;
+            lib.page_16k_compatible = elf.page_16k_compatible;
+            if let Some(actual) = elf.android_abi.filter(|a| *a != abi) {
+                push_anomaly(
+                    facts,
+                    "native",
+                    "abi_directory_mismatch",
+                    Some(&path),
+                    format!("{actual} code in lib/{abi}/"),
+                );
+            }
+            for a in &elf.anomalies {
+                push_anomaly(facts, "native", a.kind.code(), Some(&path), a.detail.clone());
+            }
+            let location = format!("native:{path}");
+            for s in appgov_elf::rodata_strings(data, 6, 50_000) {
+                col.endpoints.scan(&s, &location);
+            }
+        }
+        Err(err) => {
+            lib.error = Some(err.to_string());
+            push_anomaly(facts, "native", "not_elf", Some(&path), err.to_string());
+        }
+    }
+    facts.native_libs.push(lib);
+}
+
+/// A package view for signature verification that hands the bytes of
+/// selected entries to the analyser as it digests them, so each DEX file and
+/// native library is inflated once instead of twice.
+struct SharedInflate<'a, 'z> {
+    zip: &'a ZipArchive<'z>,
+    wants: &'a dyn Fn(&Entry) -> bool,
+    on_entry: RefCell<&'a mut dyn FnMut(&Entry, &[u8])>,
+}
+
+impl PackageView for SharedInflate<'_, '_> {
+    fn source(&self) -> &dyn ReadAt {
+        self.zip.source()
+    }
+    fn layout(&self) -> (u64, u64, u64) {
+        PackageView::layout(self.zip)
+    }
+    fn names(&self) -> Vec<String> {
+        PackageView::names(self.zip)
+    }
+    fn read(&self, name: &str, max: u64) -> Result<Vec<u8>, String> {
+        PackageView::read(self.zip, name, max)
+    }
+    fn digest(&self, name: &str, algs: &[HashAlg]) -> Result<Vec<Vec<u8>>, String> {
+        match self.zip.by_name(name) {
+            Some(e) if (self.wants)(e) => {
+                let data = self.zip.read(e).map_err(|err| err.to_string())?;
+                if let Ok(mut handler) = self.on_entry.try_borrow_mut() {
+                    handler(e, &data);
+                }
+                Ok(algs.iter().map(|a| a.digest(&data)).collect())
+            }
+            _ => PackageView::digest(self.zip, name, algs),
         }
     }
 }
@@ -715,6 +792,13 @@ fn nested(
 
 /// Turn the collector into facts (sorted, deduplicated).
 pub fn finish(col: Collector, facts: &mut Facts) {
+    // Signature verification visits entries in MANIFEST.MF order; report in a stable order.
+    facts
+        .dex
+        .files
+        .sort_by(|a, b| dex_order(&a.path).cmp(&dex_order(&b.path)));
+    facts.native_libs.sort_by(|a, b| a.path.cmp(&b.path));
+    facts.abis.sort();
     facts.endpoints = col.endpoints.finish();
     facts.dex.packages = col
         .packages
@@ -722,4 +806,15 @@ pub fn finish(col: Collector, facts: &mut Facts) {
         .map(|(name, classes)| PackageCount { name, classes })
         .collect();
     facts.dex.api_refs = col.api_refs.into_iter().collect();
+}
+
+/// `classes.dex` < `classes2.dex` < … < `classes10.dex`, top-level before nested.
+fn dex_order(path: &str) -> (usize, String, u32) {
+    let depth = path.matches("!/").count();
+    let (dir, file) = path.rsplit_once('/').unwrap_or(("", path));
+    let n = file
+        .strip_prefix("classes")
+        .and_then(|f| f.strip_suffix(".dex"))
+        .map_or(u32::MAX, |n| if n.is_empty() { 1 } else { n.parse().unwrap_or(u32::MAX) });
+    (depth, dir.to_string(), n)
 }

@@ -1,12 +1,10 @@
 //! Signing report → signing facts.
 
-use appgov_apksig::{Scheme, SigningReport, VerifyOptions};
+use appgov_apksig::{Scheme, SigningReport};
 use appgov_facts::{
     CertificateFacts, ChannelFacts, Facts, LineageNode, SchemeFacts, SigningBlockEntry,
     SigningFacts,
 };
-use appgov_zip::ZipArchive;
-
 use crate::apk::push_anomaly;
 
 pub fn scheme_name(s: Scheme) -> &'static str {
@@ -18,15 +16,14 @@ pub fn scheme_name(s: Scheme) -> &'static str {
     }
 }
 
-pub fn apply(zip: &ZipArchive, options: &VerifyOptions, facts: &mut Facts) {
-    let report = appgov_apksig::verify(zip, options);
+pub fn apply(report: &SigningReport, facts: &mut Facts) {
     for a in &report.anomalies {
         push_anomaly(facts, "signing", a.kind, None, a.detail.clone());
     }
     if let Some(block) = &report.signing_block {
         facts.archive.signing_block_size = Some(block.size);
     }
-    facts.signing = to_facts(&report);
+    facts.signing = to_facts(report);
 }
 
 fn to_facts(r: &SigningReport) -> SigningFacts {

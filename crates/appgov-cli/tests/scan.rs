@@ -1,0 +1,134 @@
+//! `appgov scan` end to end: the binary on real files, its JSON interface,
+//! batches with bad files, and exit codes.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use appgov_testkit::corpus_root;
+
+fn appgov(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_appgov"))
+        .args(args)
+        .output()
+        .expect("appgov runs")
+}
+
+fn corpus(rel: &str) -> Option<PathBuf> {
+    corpus_root().map(|r| r.join(rel))
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn json_has_the_documented_interface() {
+    let Some(apk) = corpus("apk/androguard__TestActivity_signed_both.apk") else {
+        return;
+    };
+    let out = appgov(&["scan", "--format", "json", apk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["schema"], "appgov.facts/1");
+    assert_eq!(v["package"], "tests.androguard");
+    assert_eq!(v["version_code"], 1);
+    assert_eq!(v["version_name"], "1.0");
+    assert_eq!(v["min_sdk"], 9);
+    assert_eq!(v["target_sdk"], 16);
+    assert!(v["label"].is_string());
+    assert!(v["permissions"].as_array().unwrap().iter().all(|p| p.is_string()));
+    assert!(v["anomalies"].is_array());
+    assert!(v["error"].is_null());
+    let signing = &v["signing"];
+    let schemes = signing["schemes"].as_array().unwrap();
+    assert_eq!(
+        schemes.iter().map(|s| s["scheme"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["v1", "v2"]
+    );
+    assert!(schemes.iter().all(|s| s["verified"] == true));
+    let cert = &signing["certificates"][0];
+    for key in ["sha256", "sha1", "md5", "subject"] {
+        assert!(cert[key].as_str().is_some_and(|s| !s.is_empty()), "{key}");
+    }
+    assert_eq!(cert["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(cert["md5"].as_str().unwrap().len(), 32);
+}
+
+#[test]
+fn a_bad_file_does_not_stop_the_batch_and_sets_exit_code_1() {
+    let Some(root) = corpus_root() else { return };
+    let dir = std::env::temp_dir().join(format!("appgov-cli-batch-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("garbage.apk"), b"this is not a zip file at all").unwrap();
+    std::fs::copy(root.join("apk/androguard__TC-debug.apk"), dir.join("good.apk")).unwrap();
+    std::fs::write(dir.join("notes.txt"), b"ignored: not a package extension").unwrap();
+    let out_dir = dir.join("facts");
+    let out = appgov(&[
+        "scan",
+        "--format",
+        "json",
+        "--jobs",
+        "2",
+        "--out",
+        out_dir.to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let items = v.as_array().expect("an array for a directory");
+    assert_eq!(items.len(), 2);
+    // Sorted by file name: garbage.apk, then good.apk.
+    assert!(items[0]["error"].as_str().unwrap().contains("not a zip"));
+    assert_eq!(items[1]["package"], "org.t0t0.androguard.TC");
+    assert!(items[1]["error"].is_null());
+    assert!(out_dir.join("good.apk.json").is_file());
+    assert!(out_dir.join("garbage.apk.json").is_file());
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("good.apk.json")).unwrap()).unwrap();
+    assert_eq!(written["package"], items[1]["package"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn text_summary_is_readable() {
+    let Some(apk) = corpus("apk/vasdolly__v2-base-debug.apk") else {
+        return;
+    };
+    let out = appgov(&["scan", apk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("package       leon.com.apkchannelpackage"), "{text}");
+    assert!(text.contains("v2 ✓"), "{text}");
+    assert!(text.contains("SHA-256 fd9eb16b9cbc1c5aee606ff8927d455af8f18b3ed89ddf9ab2895553df7376b3"), "{text}");
+}
+
+#[test]
+fn file_reads_agree_with_in_memory_analysis() {
+    let Some(apk) = corpus("apk/npm-appium-settings__settings_apk-debug.apk") else {
+        return;
+    };
+    let out = appgov(&["scan", "--format", "json", apk.to_str().unwrap()]);
+    let from_file = json(&out);
+    let data = std::fs::read(&apk).unwrap();
+    let in_memory = appgov_analyzer::analyze(&data, "x.apk", &appgov_analyzer::Options::default());
+    let in_memory = serde_json::to_value(&in_memory).unwrap();
+    for key in ["package", "signing", "dex", "native_libs", "endpoints", "anomalies", "android"] {
+        assert_eq!(from_file[key], in_memory[key], "{key}");
+    }
+    assert_eq!(from_file["input"]["sha256"], in_memory["input"]["sha256"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = appgov(&["scan", "/nonexistent/path.apk"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    let out = appgov(&["scan", "--format", "yaml", "x.apk"]);
+    assert_eq!(out.status.code(), Some(2));
+}
