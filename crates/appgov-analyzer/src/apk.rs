@@ -72,20 +72,11 @@ impl Layout<'_> {
 
 /// Accumulates facts from the parts of a package (and, for split sets and
 /// bundles, from several packages).
+#[derive(Default)]
 pub struct Collector {
     pub endpoints: EndpointCollector,
     pub packages: BTreeMap<String, u64>,
     pub api_refs: BTreeSet<String>,
-}
-
-impl Default for Collector {
-    fn default() -> Self {
-        Collector {
-            endpoints: EndpointCollector::default(),
-            packages: BTreeMap::new(),
-            api_refs: BTreeSet::new(),
-        }
-    }
 }
 
 /// Framework packages whose referenced methods are reported as API use.
@@ -104,7 +95,13 @@ const MAX_SCANNED_TEXT: u64 = 8 << 20;
 const MAX_NESTED_SIZE: u64 = 256 << 20;
 const MAX_ASSETS: usize = 100_000;
 
-pub fn push_anomaly(facts: &mut Facts, source: &str, kind: &str, path: Option<&str>, detail: String) {
+pub fn push_anomaly(
+    facts: &mut Facts,
+    source: &str,
+    kind: &str,
+    path: Option<&str>,
+    detail: String,
+) {
     // Hostile packages can produce many; keep the facts bounded.
     if facts.anomalies.len() < 5_000 {
         facts.anomalies.push(Anomaly {
@@ -131,7 +128,13 @@ pub fn analyze_archive(
     }
 
     // Manifest and resources.
-    let manifest_doc = read_xml(zip, &layout.manifest_path(), layout.is_proto(), facts, "manifest");
+    let manifest_doc = read_xml(
+        zip,
+        &layout.manifest_path(),
+        layout.is_proto(),
+        facts,
+        "manifest",
+    );
     let table = read_table(zip, &layout.resources_path(), layout.is_proto(), facts);
     let resolver = Resolver {
         table: table.as_ref(),
@@ -162,17 +165,18 @@ pub fn analyze_archive(
             }
         }
     }
-    if let Some(doc) = &manifest_doc {
-        if doc.android_would_reject {
-            push_anomaly(
-                facts,
-                "manifest",
-                "android_would_reject_manifest",
-                Some(&layout.manifest_path()),
-                "Android's XML parser would refuse this manifest; the facts show what could be read"
-                    .into(),
-            );
-        }
+    if manifest_doc
+        .as_ref()
+        .is_some_and(|d| d.android_would_reject)
+    {
+        push_anomaly(
+            facts,
+            "manifest",
+            "android_would_reject_manifest",
+            Some(&layout.manifest_path()),
+            "Android's XML parser would refuse this manifest; the facts show what could be read"
+                .into(),
+        );
     }
 
     if whole_archive {
@@ -201,7 +205,9 @@ pub fn analyze_archive(
             };
             let view = SharedInflate {
                 zip,
-                wants: &|e: &Entry| layout.dex_index(&e.name).is_some() || native_abi(layout, e).is_some(),
+                wants: &|e: &Entry| {
+                    layout.dex_index(&e.name).is_some() || native_abi(layout, e).is_some()
+                },
                 on_entry: RefCell::new(&mut on_entry),
             };
             appgov_apksig::verify_view(&view, &options)
@@ -213,6 +219,13 @@ pub fn analyze_archive(
         let none = HashSet::new();
         dex_files(zip, layout, facts, col, path_prefix, &none);
         native_libs(zip, layout, facts, col, path_prefix, &none);
+    }
+
+    if let Some(table) = &table {
+        let location = format!("res:{path_prefix}{}", layout.resources_path());
+        for s in table.value_strings() {
+            col.endpoints.scan(&s, &location);
+        }
     }
 
     // Assets.
@@ -234,7 +247,13 @@ fn archive_facts(zip: &ZipArchive, facts: &mut Facts, path_prefix: &str) {
     };
     for a in zip.anomalies() {
         let path = a.entry.as_deref().map(|e| format!("{path_prefix}{e}"));
-        push_anomaly(facts, "zip", a.kind.code(), path.as_deref(), a.detail.clone());
+        push_anomaly(
+            facts,
+            "zip",
+            a.kind.code(),
+            path.as_deref(),
+            a.detail.clone(),
+        );
     }
 }
 
@@ -293,12 +312,24 @@ fn read_table(
     match parsed {
         Ok(t) => {
             for a in t.anomalies() {
-                push_anomaly(facts, "resources", a.kind.code(), Some(name), a.detail.clone());
+                push_anomaly(
+                    facts,
+                    "resources",
+                    a.kind.code(),
+                    Some(name),
+                    a.detail.clone(),
+                );
             }
             Some(t)
         }
         Err(e) => {
-            push_anomaly(facts, "resources", "resource_table_unreadable", Some(name), e.to_string());
+            push_anomaly(
+                facts,
+                "resources",
+                "resource_table_unreadable",
+                Some(name),
+                e.to_string(),
+            );
             None
         }
     }
@@ -338,7 +369,13 @@ fn apply_manifest(
     a.install_location = m.install_location;
     a.split_name = m.split;
     for (kind, detail) in m.anomalies {
-        push_anomaly(facts, "manifest", kind, Some(&layout.manifest_path()), detail);
+        push_anomaly(
+            facts,
+            "manifest",
+            kind,
+            Some(&layout.manifest_path()),
+            detail,
+        );
     }
     for md in &facts.android.meta_data {
         if let Some(v) = &md.value {
@@ -370,10 +407,10 @@ fn apply_manifest(
         if let (Some(table), Some(id)) = (table, attr.value.as_reference()) {
             icon.path = table.resolve_string(id, &LocalePref::default_locale());
         }
-        if let Some(path) = &icon.path {
-            if let Some(data) = read_entry(zip, &layout.file(path), facts, "resources") {
-                icon.sha256 = Some(hashes::sha256_hex(&data));
-            }
+        if let Some(path) = &icon.path
+            && let Some(data) = read_entry(zip, &layout.file(path), facts, "resources")
+        {
+            icon.sha256 = Some(hashes::sha256_hex(&data));
         }
         facts.icon = Some(icon);
     }
@@ -387,23 +424,21 @@ fn apply_manifest(
         match path {
             Some(path) => {
                 let name = layout.file(&path);
-                if let Some(doc) = read_xml(zip, &name, layout.is_proto(), facts, "resources") {
-                    if let Some(root) = &doc.root {
-                        let config = nsc::interpret(root, res);
-                        if let Some(base) = config.base.cleartext_permitted {
-                            facts.android.application.cleartext_permitted_by_default = base;
-                        } else {
-                            // With a config present, `usesCleartextTraffic` is ignored (API 24+).
-                            facts.android.application.cleartext_permitted_by_default =
-                                facts.target_sdk.unwrap_or(1) < 28;
+                if let Some(doc) = read_xml(zip, &name, layout.is_proto(), facts, "resources")
+                    && let Some(root) = &doc.root
+                {
+                    let config = nsc::interpret(root, res);
+                    // With a config present, `usesCleartextTraffic` is ignored (API 24+).
+                    facts.android.application.cleartext_permitted_by_default = config
+                        .base
+                        .cleartext_permitted
+                        .unwrap_or(facts.target_sdk.unwrap_or(1) < 28);
+                    for d in &config.domains {
+                        for dom in &d.domains {
+                            col.endpoints.scan(&dom.name, "res:network_security_config");
                         }
-                        for d in &config.domains {
-                            for dom in &d.domains {
-                                col.endpoints.scan(&dom.name, "res:network_security_config");
-                            }
-                        }
-                        facts.android.network_security = Some(config);
                     }
+                    facts.android.network_security = Some(config);
                 }
             }
             None => push_anomaly(
@@ -433,8 +468,7 @@ fn dex_files(
     dexes.sort_by_key(|(i, _)| *i);
     dexes.dedup_by_key(|(i, _)| *i);
     // ART loads classes.dex, classes2.dex, … and stops at the first gap.
-    let mut expected = 1;
-    for (i, e) in &dexes {
+    for (expected, (i, e)) in (1..).zip(dexes.iter()) {
         if *i != expected {
             push_anomaly(
                 facts,
@@ -445,7 +479,6 @@ fn dex_files(
             );
             break;
         }
-        expected += 1;
     }
     for (_, e) in &dexes {
         if processed.contains(&e.index) {
@@ -457,7 +490,13 @@ fn dex_files(
                 scan_dex(&data, &path, facts, col);
             }
             Err(err) => {
-                push_anomaly(facts, "dex", "entry_unreadable", Some(&path), err.to_string());
+                push_anomaly(
+                    facts,
+                    "dex",
+                    "entry_unreadable",
+                    Some(&path),
+                    err.to_string(),
+                );
                 facts.dex.files.push(DexFileFacts {
                     path,
                     size: e.uncompressed_size,
@@ -553,7 +592,14 @@ fn native_libs(
             continue;
         }
         let data = zip.read(e).map_err(|err| err.to_string());
-        native_lib(e, abi, data.as_deref().map_err(String::as_str), facts, col, path_prefix);
+        native_lib(
+            e,
+            abi,
+            data.as_deref().map_err(String::as_str),
+            facts,
+            col,
+            path_prefix,
+        );
     }
 }
 
@@ -580,7 +626,13 @@ fn native_lib(
         Ok(d) => d,
         Err(err) => {
             lib.error = Some(err.to_string());
-            push_anomaly(facts, "native", "entry_unreadable", Some(&path), err.to_string());
+            push_anomaly(
+                facts,
+                "native",
+                "entry_unreadable",
+                Some(&path),
+                err.to_string(),
+            );
             facts.native_libs.push(lib);
             return;
         }
@@ -612,7 +664,13 @@ fn native_lib(
                 );
             }
             for a in &elf.anomalies {
-                push_anomaly(facts, "native", a.kind.code(), Some(&path), a.detail.clone());
+                push_anomaly(
+                    facts,
+                    "native",
+                    a.kind.code(),
+                    Some(&path),
+                    a.detail.clone(),
+                );
             }
             let location = format!("native:{path}");
             for s in appgov_elf::rodata_strings(data, 6, 50_000) {
@@ -627,13 +685,15 @@ fn native_lib(
     facts.native_libs.push(lib);
 }
 
+type EntryHandler<'h> = dyn FnMut(&Entry, &[u8]) + 'h;
+
 /// A package view for signature verification that hands the bytes of
 /// selected entries to the analyser as it digests them, so each DEX file and
 /// native library is inflated once instead of twice.
 struct SharedInflate<'a, 'z> {
     zip: &'a ZipArchive<'z>,
     wants: &'a dyn Fn(&Entry) -> bool,
-    on_entry: RefCell<&'a mut dyn FnMut(&Entry, &[u8])>,
+    on_entry: RefCell<&'a mut EntryHandler<'a>>,
 }
 
 impl PackageView for SharedInflate<'_, '_> {
@@ -757,12 +817,11 @@ fn nested(
         }
     };
     let inner_prefix = format!("{path}!/");
-    if let Some(m) = inner.by_name("AndroidManifest.xml") {
-        if let Ok(bytes) = inner.read(m) {
-            if let Ok(doc) = appgov_axml::parse_axml(&bytes, &appgov_axml::Limits::default()) {
-                info.package = doc.package_name();
-            }
-        }
+    if let Some(m) = inner.by_name("AndroidManifest.xml")
+        && let Ok(bytes) = inner.read(m)
+        && let Ok(doc) = appgov_axml::parse_axml(&bytes, &appgov_axml::Limits::default())
+    {
+        info.package = doc.package_name();
     }
     let before = facts.dex.classes;
     for ie in inner.entries() {
@@ -774,10 +833,10 @@ fn nested(
         let head = inner.read_head(ie, sniff::HEAD_LEN).unwrap_or_default();
         let ikind = sniff::detect(&head, &ie.name);
         if ikind == "dex" && (is_root_dex || depth < options.max_nesting) {
-            if let Ok(bytes) = inner.read(ie) {
-                if scan_dex(&bytes, &ipath, facts, col) {
-                    info.dex_files += 1;
-                }
+            if let Ok(bytes) = inner.read(ie)
+                && scan_dex(&bytes, &ipath, facts, col)
+            {
+                info.dex_files += 1;
             }
         } else if matches!(ikind, "apk" | "jar" | "zip")
             && depth < options.max_nesting
@@ -793,10 +852,7 @@ fn nested(
 /// Turn the collector into facts (sorted, deduplicated).
 pub fn finish(col: Collector, facts: &mut Facts) {
     // Signature verification visits entries in MANIFEST.MF order; report in a stable order.
-    facts
-        .dex
-        .files
-        .sort_by(|a, b| dex_order(&a.path).cmp(&dex_order(&b.path)));
+    facts.dex.files.sort_by_key(|f| dex_order(&f.path));
     facts.native_libs.sort_by(|a, b| a.path.cmp(&b.path));
     facts.abis.sort();
     facts.endpoints = col.endpoints.finish();
@@ -815,6 +871,12 @@ fn dex_order(path: &str) -> (usize, String, u32) {
     let n = file
         .strip_prefix("classes")
         .and_then(|f| f.strip_suffix(".dex"))
-        .map_or(u32::MAX, |n| if n.is_empty() { 1 } else { n.parse().unwrap_or(u32::MAX) });
+        .map_or(u32::MAX, |n| {
+            if n.is_empty() {
+                1
+            } else {
+                n.parse().unwrap_or(u32::MAX)
+            }
+        });
     (depth, dir.to_string(), n)
 }

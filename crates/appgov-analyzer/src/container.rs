@@ -46,14 +46,14 @@ impl Inner<'_> {
 }
 
 fn open_inner<'a>(zip: &ZipArchive<'a>, e: &Entry) -> Result<Inner<'a>, String> {
-    if e.method == 0 {
-        if let Some((offset, len)) = zip.raw_data_range(e) {
-            return Ok(Inner::InPlace(StoredEntry {
-                outer: zip.source(),
-                offset,
-                len,
-            }));
-        }
+    if e.method == 0
+        && let Some((offset, len)) = zip.raw_data_range(e)
+    {
+        return Ok(Inner::InPlace(StoredEntry {
+            outer: zip.source(),
+            offset,
+            len,
+        }));
     }
     if e.uncompressed_size > MAX_INFLATED_SPLIT {
         return Err(format!(
@@ -64,9 +64,20 @@ fn open_inner<'a>(zip: &ZipArchive<'a>, e: &Entry) -> Result<Inner<'a>, String> 
     zip.read(e).map(Inner::Owned).map_err(|err| err.to_string())
 }
 
-pub fn analyze_split_set(zip: &ZipArchive, facts: &mut Facts, col: &mut Collector, options: &Options) {
+pub fn analyze_split_set(
+    zip: &ZipArchive,
+    facts: &mut Facts,
+    col: &mut Collector,
+    options: &Options,
+) {
     for a in zip.anomalies() {
-        push_anomaly(facts, "zip", a.kind.code(), a.entry.as_deref(), a.detail.clone());
+        push_anomaly(
+            facts,
+            "zip",
+            a.kind.code(),
+            a.entry.as_deref(),
+            a.detail.clone(),
+        );
     }
     let apks: Vec<&Entry> = zip
         .entries()
@@ -88,23 +99,42 @@ pub fn analyze_split_set(zip: &ZipArchive, facts: &mut Facts, col: &mut Collecto
                 let split = split_name(&z);
                 parsed.push((*e, inner, z, split));
             }
-            Err(err) => {
-                push_anomaly(facts, "container", "split_unreadable", Some(&e.name), err.to_string())
-            }
+            Err(err) => push_anomaly(
+                facts,
+                "container",
+                "split_unreadable",
+                Some(&e.name),
+                err.to_string(),
+            ),
         }
     }
     let base_index = parsed
         .iter()
         .position(|(_, _, z, split)| split.is_none() && z.by_name("AndroidManifest.xml").is_some());
     let Some(base_index) = base_index else {
-        facts.error = Some("split set has no base APK (an APK whose manifest declares no split)".into());
+        facts.error =
+            Some("split set has no base APK (an APK whose manifest declares no split)".into());
         return;
     };
     let (base_entry, base_inner, base_zip, _) = &parsed[base_index];
     let base_prefix = format!("{}!/", base_entry.name);
-    apk::analyze_archive(base_zip, Layout::Apk, facts, col, options, &base_prefix, true);
+    apk::analyze_archive(
+        base_zip,
+        Layout::Apk,
+        facts,
+        col,
+        options,
+        &base_prefix,
+        true,
+    );
     let base_cert = facts.signing.certificates.first().map(|c| c.sha256.clone());
-    facts.splits.push(split_info(&base_entry.name, "base", None, facts, base_inner.source()));
+    facts.splits.push(split_info(
+        &base_entry.name,
+        "base",
+        None,
+        facts,
+        base_inner.source(),
+    ));
 
     for (i, (e, inner, z, split)) in parsed.iter().enumerate() {
         if i == base_index {
@@ -118,14 +148,23 @@ pub fn analyze_split_set(zip: &ZipArchive, facts: &mut Facts, col: &mut Collecto
         } else {
             "feature"
         };
-        facts.splits.push(split_info(&e.name, kind, split.clone(), &part, inner.source()));
+        facts.splits.push(split_info(
+            &e.name,
+            kind,
+            split.clone(),
+            &part,
+            inner.source(),
+        ));
         if part.package != facts.package {
             push_anomaly(
                 facts,
                 "container",
                 "split_package_mismatch",
                 Some(&e.name),
-                format!("split is for package {:?}, base is {:?}", part.package, facts.package),
+                format!(
+                    "split is for package {:?}, base is {:?}",
+                    part.package, facts.package
+                ),
             );
         }
         let cert = part.signing.certificates.first().map(|c| c.sha256.clone());
@@ -153,10 +192,19 @@ pub fn analyze_bundle(zip: &ZipArchive, facts: &mut Facts, col: &mut Collector, 
     modules.sort_unstable();
     modules.dedup();
     if !modules.contains(&"base") {
-        facts.error = Some("App Bundle has no base module (base/manifest/AndroidManifest.xml)".into());
+        facts.error =
+            Some("App Bundle has no base module (base/manifest/AndroidManifest.xml)".into());
         return;
     }
-    apk::analyze_archive(zip, Layout::BundleModule("base"), facts, col, options, "", true);
+    apk::analyze_archive(
+        zip,
+        Layout::BundleModule("base"),
+        facts,
+        col,
+        options,
+        "",
+        true,
+    );
     facts.splits.push(SplitInfo {
         path: "base".into(),
         kind: "base".into(),
@@ -167,10 +215,20 @@ pub fn analyze_bundle(zip: &ZipArchive, facts: &mut Facts, col: &mut Collector, 
     });
     for m in modules.into_iter().filter(|m| *m != "base") {
         let mut part = Facts::new("android", facts.input.clone());
-        apk::analyze_archive(zip, Layout::BundleModule(m), &mut part, col, options, "", false);
-        let kind = if zip.entries().iter().any(|e| {
-            e.name.starts_with(m) && e.name.ends_with("/assets.pb")
-        }) {
+        apk::analyze_archive(
+            zip,
+            Layout::BundleModule(m),
+            &mut part,
+            col,
+            options,
+            "",
+            false,
+        );
+        let kind = if zip
+            .entries()
+            .iter()
+            .any(|e| e.name.starts_with(m) && e.name.ends_with("/assets.pb"))
+        {
             "asset_pack"
         } else {
             "feature"
@@ -178,7 +236,11 @@ pub fn analyze_bundle(zip: &ZipArchive, facts: &mut Facts, col: &mut Collector, 
         facts.splits.push(SplitInfo {
             path: m.to_string(),
             kind: kind.into(),
-            split: part.android.split_name.clone().or_else(|| Some(m.to_string())),
+            split: part
+                .android
+                .split_name
+                .clone()
+                .or_else(|| Some(m.to_string())),
             package: part.package.clone(),
             version_code: part.version_code,
             sha256: String::new(),
@@ -198,14 +260,22 @@ fn split_name(z: &ZipArchive) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-fn split_info(path: &str, kind: &str, split: Option<String>, f: &Facts, source: &dyn ReadAt) -> SplitInfo {
+fn split_info(
+    path: &str,
+    kind: &str,
+    split: Option<String>,
+    f: &Facts,
+    source: &dyn ReadAt,
+) -> SplitInfo {
     SplitInfo {
         path: path.to_string(),
         kind: kind.to_string(),
         split,
         package: f.package.clone(),
         version_code: f.version_code,
-        sha256: hashes::digest_source(source).map(|d| d.sha256).unwrap_or_default(),
+        sha256: hashes::digest_source(source)
+            .map(|d| d.sha256)
+            .unwrap_or_default(),
     }
 }
 

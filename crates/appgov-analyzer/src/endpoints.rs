@@ -26,9 +26,9 @@ const NETWORK_SCHEMES: &[&str] = &[
 const BARE_HOST_TLDS: &[&str] = &[
     "com", "cn", "net", "org", "io", "co", "me", "info", "biz", "gov", "edu", "app", "dev", "xyz",
     "top", "vip", "site", "online", "tech", "cloud", "ai", "tv", "cc", "hk", "tw", "mo", "jp",
-    "kr", "sg", "us", "uk", "de", "fr", "ru", "in", "au", "ca", "eu", "nl", "ch", "it", "es",
-    "se", "br", "id", "th", "vn", "my", "ph", "ae", "club", "shop", "ltd", "link", "live", "work",
-    "ink", "wang", "pub", "fun", "store", "bank", "gd", "ly", "gl",
+    "kr", "sg", "us", "uk", "de", "fr", "ru", "in", "au", "ca", "eu", "nl", "ch", "it", "es", "se",
+    "br", "id", "th", "vn", "my", "ph", "ae", "club", "shop", "ltd", "link", "live", "work", "ink",
+    "wang", "pub", "fun", "store", "bank", "gd", "ly", "gl",
 ];
 
 /// Collects endpoints from text found at named locations.
@@ -136,7 +136,9 @@ fn url_at(text: &str, sep: usize) -> Option<(&str, &str)> {
         }
         end += 1;
     }
-    let url = text.get(start..end)?.trim_end_matches(['.', ',', ';', ')', ']', '}']);
+    let url = text
+        .get(start..end)?
+        .trim_end_matches(['.', ',', ';', ')', ']', '}']);
     let rest = url.get(known.len() + 3..)?;
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = rest.get(..authority_end)?;
@@ -171,7 +173,9 @@ fn is_host_name(host: &str, strict_tld: bool) -> bool {
             || label.len() > 63
             || label.starts_with('-')
             || label.ends_with('-')
-            || !label.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+            || !label
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-')
         {
             return false;
         }
@@ -190,10 +194,11 @@ fn bare_host(s: &str) -> Option<&str> {
         return None;
     }
     let host = s.split(':').next()?;
-    if let Some(port) = s.get(host.len() + 1..) {
-        if !port.is_empty() && !port.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
+    if let Some(port) = s.get(host.len() + 1..)
+        && !port.is_empty()
+        && !port.bytes().all(|c| c.is_ascii_digit())
+    {
+        return None;
     }
     if is_ipv4(host) {
         return (!host.starts_with("0.")).then_some(host);
@@ -213,7 +218,10 @@ fn is_ipv4(s: &str) -> bool {
     let mut parts = 0;
     for part in s.split('.') {
         parts += 1;
-        if parts > 4 || part.is_empty() || part.len() > 3 || !part.bytes().all(|c| c.is_ascii_digit())
+        if parts > 4
+            || part.is_empty()
+            || part.len() > 3
+            || !part.bytes().all(|c| c.is_ascii_digit())
         {
             return false;
         }
@@ -312,13 +320,20 @@ mod tests {
             "1.0.0",
             "log.umeng.com:443",
         ]);
-        assert_eq!(values(&e.domains), vec!["api.weixin.qq.com", "log.umeng.com"]);
+        assert_eq!(
+            values(&e.domains),
+            vec!["api.weixin.qq.com", "log.umeng.com"]
+        );
         assert_eq!(values(&e.ips), vec!["114.114.114.114"]);
     }
 
     #[test]
     fn emails() {
-        let e = collect(&["contact: Security@Bank.example.cn.", "@string/app_name", "a@b"]);
+        let e = collect(&[
+            "contact: Security@Bank.example.cn.",
+            "@string/app_name",
+            "a@b",
+        ]);
         assert_eq!(values(&e.emails), vec!["security@bank.example.cn"]);
         assert_eq!(values(&e.domains), vec!["bank.example.cn"]);
     }
@@ -345,7 +360,14 @@ mod tests {
 
     #[test]
     fn non_ascii_and_hostile_input_does_not_panic() {
-        let e = collect(&["中文://测试", "://", "@@@", "http://", "x://a.b", "https://例子.中国/"]);
+        let e = collect(&[
+            "中文://测试",
+            "://",
+            "@@@",
+            "http://",
+            "x://a.b",
+            "https://例子.中国/",
+        ]);
         assert!(e.urls.is_empty());
     }
 }

@@ -38,7 +38,11 @@ impl Default for Options {
 /// Name, size and digests of the input (also used when analysis fails).
 pub fn input_info(source: &dyn ReadAt, file_name: &str) -> InputInfo {
     let mut info = InputInfo {
-        file_name: file_name.rsplit(['/', '\\']).next().unwrap_or(file_name).to_string(),
+        file_name: file_name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(file_name)
+            .to_string(),
         size: source.size(),
         kind: "unknown".into(),
         ..InputInfo::default()

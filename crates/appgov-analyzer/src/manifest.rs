@@ -5,8 +5,8 @@
 
 use appgov_axml::{LocalePref, ResValue, ResourceTable, Value, XmlAttribute, XmlElement};
 use appgov_facts::{
-    ApplicationFlags, Component, DeclaredPermission, DeepLink, IntentData, IntentFilter,
-    MetaData, PackageVisibility, UsesFeature, UsesLibrary, UsesPermission,
+    ApplicationFlags, Component, DeclaredPermission, DeepLink, IntentData, IntentFilter, MetaData,
+    PackageVisibility, UsesFeature, UsesLibrary, UsesPermission,
 };
 
 /// Android's default `minSdkVersion` when the manifest declares none.
@@ -237,9 +237,7 @@ fn read_application(app: &XmlElement, res: &Resolver, m: &mut ManifestFacts) {
     let uses_cleartext = res.attr_bool(app, "usesCleartextTraffic");
     let app_permission = res.attr_str(app, "permission");
     m.application = ApplicationFlags {
-        class_name: res
-            .attr_str(app, "name")
-            .map(|n| qualify(&package, &n)),
+        class_name: res.attr_str(app, "name").map(|n| qualify(&package, &n)),
         debuggable: res.attr_bool(app, "debuggable").unwrap_or(false),
         allow_backup: res.attr_bool(app, "allowBackup").unwrap_or(true),
         full_backup_content: app
@@ -327,8 +325,7 @@ fn read_component(
     let launcher = matches!(kind, "activity" | "activity-alias")
         && intent_filters.iter().any(|f| {
             f.actions.iter().any(|a| a == "android.intent.action.MAIN")
-                && f
-                    .categories
+                && f.categories
                     .iter()
                     .any(|c| c == "android.intent.category.LAUNCHER")
         });

@@ -89,7 +89,8 @@ fn domain_config(
             .map(|ps| {
                 ps.children_named("pin")
                     .filter_map(|p| {
-                        let digest = attr_text(p, res, "digest").unwrap_or_else(|| "SHA-256".into());
+                        let digest =
+                            attr_text(p, res, "digest").unwrap_or_else(|| "SHA-256".into());
                         let value = p.text.as_deref()?.trim().to_string();
                         Some(format!("{digest}/{value}"))
                     })

@@ -1,11 +1,11 @@
 //! Signing report → signing facts.
 
+use crate::apk::push_anomaly;
 use appgov_apksig::{Scheme, SigningReport};
 use appgov_facts::{
     CertificateFacts, ChannelFacts, Facts, LineageNode, SchemeFacts, SigningBlockEntry,
     SigningFacts,
 };
-use crate::apk::push_anomaly;
 
 pub fn scheme_name(s: Scheme) -> &'static str {
     match s {

@@ -19,7 +19,16 @@ fn kinds(f: &Facts) -> Vec<String> {
 
 #[test]
 fn every_corpus_file_gives_facts_or_a_clear_error() {
-    let files = corpus_files(&["apk", "apk-signing", "apk-malformed", "aab", "xapk", "ipa", "hap", "wxapkg"]);
+    let files = corpus_files(&[
+        "apk",
+        "apk-signing",
+        "apk-malformed",
+        "aab",
+        "xapk",
+        "ipa",
+        "hap",
+        "wxapkg",
+    ]);
     for file in &files {
         let data = file.read_checked();
         let start = Instant::now();
@@ -52,7 +61,10 @@ fn android_packages_in_the_corpus_all_produce_facts() {
         "apk-malformed/apksig__empty-unsigned.apk",
     ];
     for file in corpus_files(&["apk", "apk-signing", "apk-malformed", "aab", "xapk"]) {
-        if !file.rel.ends_with(".apk") && !file.rel.ends_with(".aab") && !file.rel.ends_with(".xapk") {
+        if !file.rel.ends_with(".apk")
+            && !file.rel.ends_with(".aab")
+            && !file.rel.ends_with(".xapk")
+        {
             continue;
         }
         let f = analyze(&file.read_checked(), &file.rel, &Options::default());
@@ -92,11 +104,21 @@ fn eocd_tricks_are_named() {
     let Some(f) = facts("apk-malformed/apkinspector__eocd_at_offset_1026.apk") else {
         return;
     };
-    assert_eq!(f.package.as_deref(), Some("android.appsecurity.cts.tinyapp"));
+    assert_eq!(
+        f.package.as_deref(),
+        Some("android.appsecurity.cts.tinyapp")
+    );
     assert!(!f.anomalies.is_empty());
     let f = facts("apk-malformed/apksig__v2-only-garbage-between-cd-and-eocd.apk").unwrap();
-    assert_eq!(f.package.as_deref(), Some("android.appsecurity.cts.tinyapp"));
-    assert!(f.anomalies.iter().any(|a| a.source == "zip"), "{:?}", kinds(&f));
+    assert_eq!(
+        f.package.as_deref(),
+        Some("android.appsecurity.cts.tinyapp")
+    );
+    assert!(
+        f.anomalies.iter().any(|a| a.source == "zip"),
+        "{:?}",
+        kinds(&f)
+    );
     assert!(!f.signing.verified);
 }
 
@@ -106,7 +128,10 @@ fn archive_without_manifest_still_reports_signing_and_code() {
         return;
     };
     assert!(f.error.as_deref().unwrap().contains("AndroidManifest.xml"));
-    assert!(!f.signing.certificates.is_empty(), "certificates of a JAR-signed archive");
+    assert!(
+        !f.signing.certificates.is_empty(),
+        "certificates of a JAR-signed archive"
+    );
     let f = facts("apk-malformed/androguard__multidex.apk").unwrap();
     assert_eq!(f.dex.files.len(), 2);
 }
@@ -128,7 +153,12 @@ fn bundle_and_apk_of_the_same_release_agree() {
     assert_eq!(aab.label, apk.label);
     assert_eq!(aab.permissions, apk.permissions);
     let names = |f: &Facts| {
-        let mut v: Vec<_> = f.android.components.iter().map(|c| (c.name.clone(), c.exported)).collect();
+        let mut v: Vec<_> = f
+            .android
+            .components
+            .iter()
+            .map(|c| (c.name.clone(), c.exported))
+            .collect();
         v.sort();
         v
     };
@@ -141,13 +171,20 @@ fn split_set_is_merged_onto_its_base() {
         return;
     };
     assert_eq!(f.input.kind, "xapk");
-    assert_eq!(f.package.as_deref(), Some("com.tfg.samples.dynamicfeatures.ondemand"));
+    assert_eq!(
+        f.package.as_deref(),
+        Some("com.tfg.samples.dynamicfeatures.ondemand")
+    );
     assert_eq!(f.splits.len(), 28);
     assert_eq!(f.splits.iter().filter(|s| s.kind == "base").count(), 1);
     // The on-demand feature modules contribute code and activities.
     assert!(f.splits.iter().filter(|s| s.kind == "feature").count() >= 2);
     assert!(f.dex.files.len() >= 3);
-    assert!(!f.anomalies.iter().any(|a| a.kind == "split_signer_mismatch"));
+    assert!(
+        !f.anomalies
+            .iter()
+            .any(|a| a.kind == "split_signer_mismatch")
+    );
 }
 
 #[test]
@@ -196,6 +233,11 @@ fn native_libraries_have_abi_and_hardening_facts() {
         assert_eq!(lib.error, None, "{}", lib.path);
         assert!(lib.machine.is_some());
         assert_eq!(lib.sha256.len(), 64);
-        assert!(lib.needed.iter().any(|n| n == "libc.so"), "{}: {:?}", lib.path, lib.needed);
+        assert!(
+            lib.needed.iter().any(|n| n == "libc.so"),
+            "{}: {:?}",
+            lib.path,
+            lib.needed
+        );
     }
 }

@@ -27,7 +27,11 @@ fn quoted_pairs(line: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = line;
     while let Some(eq) = rest.find("='") {
-        let key = rest[..eq].rsplit(' ').next().unwrap_or_default().to_string();
+        let key = rest[..eq]
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let after = &rest[eq + 2..];
         let Some(end) = after.find('\'') else { break };
         out.push((key, after[..end].to_string()));
@@ -70,7 +74,8 @@ fn badging(output: &str) -> Badging {
             b.min_sdk = single_quoted(line).and_then(|v| v.parse().ok());
         } else if line.starts_with("targetSdkVersion:") {
             b.target_sdk = single_quoted(line).and_then(|v| v.parse().ok());
-        } else if line.starts_with("uses-permission:") || line.starts_with("uses-permission-sdk-23:")
+        } else if line.starts_with("uses-permission:")
+            || line.starts_with("uses-permission-sdk-23:")
         {
             if let Some((_, name)) = quoted_pairs(line).into_iter().find(|(k, _)| k == "name") {
                 b.permissions.insert(name);
@@ -104,8 +109,14 @@ fn identity_sdk_permissions_and_label_match_aapt() {
         let ctx = &file.rel;
         assert_eq!(facts.error, None, "{ctx}: unexpected error");
         assert_eq!(facts.package, expected.package, "{ctx}: package");
-        assert_eq!(facts.version_code, expected.version_code, "{ctx}: versionCode");
-        assert_eq!(facts.version_name, expected.version_name, "{ctx}: versionName");
+        assert_eq!(
+            facts.version_code, expected.version_code,
+            "{ctx}: versionCode"
+        );
+        assert_eq!(
+            facts.version_name, expected.version_name,
+            "{ctx}: versionName"
+        );
         // aapt prints sdkVersion only when declared; Android's default is 1.
         assert_eq!(facts.min_sdk, expected.min_sdk.or(Some(1)), "{ctx}: minSdk");
         if let Some(target) = expected.target_sdk {
@@ -151,10 +162,11 @@ fn apksigner(output: &str) -> Verification {
             // "Verified using v2 scheme (APK Signature Scheme v2): true"
             let scheme = rest.split(' ').next().unwrap_or_default().to_string();
             v.schemes.push((scheme, rest.trim_end().ends_with("true")));
-        } else if line.contains("certificate SHA-256 digest:") && line.starts_with("Signer #") {
-            if let Some(d) = line.rsplit(": ").next() {
-                v.signers.insert(d.trim().to_string());
-            }
+        } else if line.contains("certificate SHA-256 digest:")
+            && line.starts_with("Signer #")
+            && let Some(d) = line.rsplit(": ").next()
+        {
+            v.signers.insert(d.trim().to_string());
         }
     }
     v
@@ -227,6 +239,9 @@ fn signing_verdict_schemes_and_certificates_match_apksigner() {
         compared += 1;
     }
     if !files.is_empty() {
-        assert!(compared >= 50, "only {compared} APKs compared with apksigner");
+        assert!(
+            compared >= 50,
+            "only {compared} APKs compared with apksigner"
+        );
     }
 }

@@ -133,7 +133,6 @@ impl StringPool {
     }
 
     /// Number of addressable strings.
-    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.count
     }

@@ -38,6 +38,13 @@ impl Strings {
         }
     }
 
+    fn len(&self) -> usize {
+        match self {
+            Strings::Pool(p) => p.len(),
+            Strings::Owned(v) => v.len(),
+        }
+    }
+
     /// Appends an owned string and returns its index (protobuf input only).
     pub(crate) fn push(&mut self, s: String) -> u32 {
         match self {
@@ -544,6 +551,13 @@ impl ResourceTable {
             ResValue::Item { value } => Some(value.to_display_string()),
             ResValue::Bag { .. } => None,
         }
+    }
+
+    /// Every string value in the table's global string pool (all
+    /// configurations), decoded one at a time — for scanning resources for
+    /// URLs and other markers without resolving each entry.
+    pub fn value_strings(&self) -> impl Iterator<Item = String> + '_ {
+        (0..self.strings.len() as u32).filter_map(|i| self.strings.get(i))
     }
 
     /// Resolves an attribute value from a manifest: references are looked up, literal strings

@@ -9,9 +9,7 @@ pub fn summary(f: &Facts) -> String {
     let _ = writeln!(
         s,
         "── {} ({}, {} bytes)",
-        f.input.file_name,
-        f.input.kind,
-        f.input.size
+        f.input.file_name, f.input.kind, f.input.size
     );
     let mut line = |key: &str, value: String| {
         let _ = writeln!(s, "  {key:<13} {value}");

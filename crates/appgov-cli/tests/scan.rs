@@ -42,13 +42,22 @@ fn json_has_the_documented_interface() {
     assert_eq!(v["min_sdk"], 9);
     assert_eq!(v["target_sdk"], 16);
     assert!(v["label"].is_string());
-    assert!(v["permissions"].as_array().unwrap().iter().all(|p| p.is_string()));
+    assert!(
+        v["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p.is_string())
+    );
     assert!(v["anomalies"].is_array());
     assert!(v["error"].is_null());
     let signing = &v["signing"];
     let schemes = signing["schemes"].as_array().unwrap();
     assert_eq!(
-        schemes.iter().map(|s| s["scheme"].as_str().unwrap()).collect::<Vec<_>>(),
+        schemes
+            .iter()
+            .map(|s| s["scheme"].as_str().unwrap())
+            .collect::<Vec<_>>(),
         ["v1", "v2"]
     );
     assert!(schemes.iter().all(|s| s["verified"] == true));
@@ -66,7 +75,11 @@ fn a_bad_file_does_not_stop_the_batch_and_sets_exit_code_1() {
     let dir = std::env::temp_dir().join(format!("appgov-cli-batch-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("garbage.apk"), b"this is not a zip file at all").unwrap();
-    std::fs::copy(root.join("apk/androguard__TC-debug.apk"), dir.join("good.apk")).unwrap();
+    std::fs::copy(
+        root.join("apk/androguard__TC-debug.apk"),
+        dir.join("good.apk"),
+    )
+    .unwrap();
     std::fs::write(dir.join("notes.txt"), b"ignored: not a package extension").unwrap();
     let out_dir = dir.join("facts");
     let out = appgov(&[
@@ -79,7 +92,12 @@ fn a_bad_file_does_not_stop_the_batch_and_sets_exit_code_1() {
         out_dir.to_str().unwrap(),
         dir.to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
     let items = v.as_array().expect("an array for a directory");
     assert_eq!(items.len(), 2);
@@ -103,9 +121,15 @@ fn text_summary_is_readable() {
     let out = appgov(&["scan", apk.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("package       leon.com.apkchannelpackage"), "{text}");
+    assert!(
+        text.contains("package       leon.com.apkchannelpackage"),
+        "{text}"
+    );
     assert!(text.contains("v2 ✓"), "{text}");
-    assert!(text.contains("SHA-256 fd9eb16b9cbc1c5aee606ff8927d455af8f18b3ed89ddf9ab2895553df7376b3"), "{text}");
+    assert!(
+        text.contains("SHA-256 fd9eb16b9cbc1c5aee606ff8927d455af8f18b3ed89ddf9ab2895553df7376b3"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -118,7 +142,15 @@ fn file_reads_agree_with_in_memory_analysis() {
     let data = std::fs::read(&apk).unwrap();
     let in_memory = appgov_analyzer::analyze(&data, "x.apk", &appgov_analyzer::Options::default());
     let in_memory = serde_json::to_value(&in_memory).unwrap();
-    for key in ["package", "signing", "dex", "native_libs", "endpoints", "anomalies", "android"] {
+    for key in [
+        "package",
+        "signing",
+        "dex",
+        "native_libs",
+        "endpoints",
+        "anomalies",
+        "android",
+    ] {
         assert_eq!(from_file[key], in_memory[key], "{key}");
     }
     assert_eq!(from_file["input"]["sha256"], in_memory["input"]["sha256"]);
