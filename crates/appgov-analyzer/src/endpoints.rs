@@ -34,6 +34,8 @@ const BARE_HOST_TLDS: &[&str] = &[
 /// Collects endpoints from text found at named locations.
 #[derive(Default)]
 pub struct EndpointCollector {
+    /// Off when the caller did not ask for endpoints: scanning is then free.
+    pub disabled: bool,
     urls: BTreeMap<String, BTreeSet<String>>,
     domains: BTreeMap<String, BTreeSet<String>>,
     ips: BTreeMap<String, BTreeSet<String>>,
@@ -43,7 +45,7 @@ pub struct EndpointCollector {
 impl EndpointCollector {
     /// Scan one string (a DEX string, a resource value, a line of an asset).
     pub fn scan(&mut self, text: &str, location: &str) {
-        if text.len() < 4 {
+        if self.disabled || text.len() < 4 {
             return;
         }
         let bytes = text.as_bytes();

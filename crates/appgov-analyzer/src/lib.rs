@@ -24,6 +24,12 @@ pub struct Options {
     pub zip_limits: appgov_zip::Limits,
     /// How deep packages nested in assets are opened (APK in APK in …).
     pub max_nesting: u8,
+    /// Check every signature scheme's content digests. Off, certificates are
+    /// still extracted and signed data checked, but nothing counts as
+    /// verified — a fast mode for inventories of many large packages.
+    pub verify_signatures: bool,
+    /// Which groups of facts to gather besides identity and the manifest.
+    pub sections: Sections,
 }
 
 impl Default for Options {
@@ -31,7 +37,79 @@ impl Default for Options {
         Options {
             zip_limits: appgov_zip::Limits::default(),
             max_nesting: 3,
+            verify_signatures: true,
+            sections: Sections::ALL,
         }
+    }
+}
+
+/// Groups of facts that can be left out when only part is needed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sections {
+    /// Certificates and signature schemes.
+    pub signing: bool,
+    /// DEX files: classes, strings, API references.
+    pub code: bool,
+    /// Native libraries.
+    pub native: bool,
+    /// Asset inventory and packages nested in assets.
+    pub assets: bool,
+    /// URLs, domains, IP literals and e-mail addresses.
+    pub endpoints: bool,
+}
+
+impl Sections {
+    pub const ALL: Sections = Sections {
+        signing: true,
+        code: true,
+        native: true,
+        assets: true,
+        endpoints: true,
+    };
+    pub const NAMES: [&'static str; 5] = ["signing", "code", "native", "assets", "endpoints"];
+
+    /// From a comma-separated list of [`Sections::NAMES`].
+    pub fn parse(list: &str) -> Result<Sections, String> {
+        let mut s = Sections {
+            signing: false,
+            code: false,
+            native: false,
+            assets: false,
+            endpoints: false,
+        };
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            match name {
+                "signing" => s.signing = true,
+                "code" => s.code = true,
+                "native" => s.native = true,
+                "assets" => s.assets = true,
+                "endpoints" => s.endpoints = true,
+                other => {
+                    return Err(format!(
+                        "unknown section {other:?}; expected some of {}",
+                        Sections::NAMES.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    fn names(&self, verified: bool) -> Vec<String> {
+        let mut out = vec!["manifest".to_string()];
+        for (on, name) in [
+            (self.signing, "signing"),
+            (self.signing && verified, "signature_digests"),
+            (self.code, "code"),
+            (self.native, "native"),
+            (self.assets, "assets"),
+            (self.endpoints, "endpoints"),
+        ] {
+            if on {
+                out.push(name.to_string());
+            }
+        }
+        out
     }
 }
 
@@ -94,7 +172,9 @@ pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts
     let kind = package_kind(&zip);
     input.kind = kind.to_string();
     let mut facts = Facts::new("android", input);
+    facts.analysed = options.sections.names(options.verify_signatures);
     let mut col = apk::Collector::default();
+    col.endpoints.disabled = !options.sections.endpoints;
     match kind {
         "aab" => container::analyze_bundle(&zip, &mut facts, &mut col, options),
         "apks" | "xapk" => container::analyze_split_set(&zip, &mut facts, &mut col, options),

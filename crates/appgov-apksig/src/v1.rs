@@ -204,7 +204,10 @@ fn read_meta(view: &dyn PackageView, name: &str) -> Result<Vec<u8>, String> {
 }
 
 /// Verifies the JAR signature for platforms `min_sdk..=max_sdk`.
-pub fn verify(view: &dyn PackageView, min_sdk: u32, max_sdk: u32) -> V1Result {
+/// `check_entries`: digest every entry against MANIFEST.MF (the costly part);
+/// without it only the signature files and certificates are checked, and the
+/// result carries [`crate::NOT_CHECKED`] as an error.
+pub fn verify(view: &dyn PackageView, min_sdk: u32, max_sdk: u32, check_entries: bool) -> V1Result {
     let mut res = V1Result::default();
     let names = view.names();
     let mut block_files: Vec<String> = Vec::new();
@@ -318,6 +321,10 @@ pub fn verify(view: &dyn PackageView, min_sdk: u32, max_sdk: u32) -> V1Result {
         return res;
     }
 
+    if !check_entries {
+        res.errors.push(crate::NOT_CHECKED.into());
+        return res;
+    }
     // Entry coverage and entry digests.
     let mut seen = std::collections::HashSet::new();
     let mut entry_errors = Vec::new();

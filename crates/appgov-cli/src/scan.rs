@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
-use appgov_analyzer::{Options, analyze, input_info};
+use appgov_analyzer::{Options, Sections, analyze, input_info};
 use appgov_facts::{Facts, InputInfo};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -35,6 +35,14 @@ pub struct ScanArgs {
     /// Files analysed in parallel (default: number of CPUs).
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
+    /// Gather only these groups of facts besides identity and manifest
+    /// (comma-separated: signing, code, native, assets, endpoints). Default: all.
+    #[arg(long, value_name = "LIST", value_parser = parse_sections)]
+    only: Option<Sections>,
+    /// Read certificates but skip checking signature content digests (much
+    /// faster on large packages; nothing is reported as verified).
+    #[arg(long)]
+    no_verify: bool,
     /// No progress bar and no summary line.
     #[arg(long, short)]
     quiet: bool,
@@ -70,7 +78,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         bar
     };
 
-    let options = Options::default();
+    let options = Options {
+        verify_signatures: !args.no_verify,
+        sections: args.only.unwrap_or(Sections::ALL),
+        ..Options::default()
+    };
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Facts)>();
     let mut failed = 0usize;
@@ -245,4 +257,8 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn parse_sections(list: &str) -> Result<Sections, String> {
+    Sections::parse(list)
 }

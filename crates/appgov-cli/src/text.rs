@@ -39,6 +39,7 @@ pub fn summary(f: &Facts) -> String {
             f.max_sdk.map_or(String::new(), |m| format!(" · max {m}"))
         ),
     );
+    let looked = |section: &str| f.analysed.iter().any(|a| a == section);
     let sig = &f.signing;
     let schemes: Vec<String> = sig
         .schemes
@@ -56,6 +57,8 @@ pub fn summary(f: &Facts) -> String {
             },
             if sig.verified {
                 "verified".to_string()
+            } else if !looked("signature_digests") {
+                "not verified (content digests skipped on request)".to_string()
             } else {
                 format!("NOT verified: {}", sig.verdict)
             }
@@ -152,8 +155,17 @@ pub fn summary(f: &Facts) -> String {
             flags.join(", ")
         },
     );
+    let mut line = |key: &str, section: &str, value: String| {
+        let value = if looked(section) {
+            value
+        } else {
+            "not analysed".to_string()
+        };
+        let _ = writeln!(s, "  {key:<13} {value}");
+    };
     line(
         "dex",
+        "code",
         format!(
             "{} files, {} classes, {} methods, {} strings{}",
             f.dex.files.len(),
@@ -169,6 +181,7 @@ pub fn summary(f: &Facts) -> String {
     );
     line(
         "native",
+        "native",
         if f.native_libs.is_empty() {
             "none".into()
         } else {
@@ -178,6 +191,7 @@ pub fn summary(f: &Facts) -> String {
     let e = &f.endpoints;
     line(
         "endpoints",
+        "endpoints",
         format!(
             "{} URLs, {} domains, {} IPs, {} e-mails",
             e.urls.len(),
@@ -186,6 +200,9 @@ pub fn summary(f: &Facts) -> String {
             e.emails.len()
         ),
     );
+    let mut line = |key: &str, value: String| {
+        let _ = writeln!(s, "  {key:<13} {value}");
+    };
     if !f.splits.is_empty() {
         line("splits", format!("{}", f.splits.len()));
     }

@@ -25,6 +25,11 @@ pub struct Facts {
     /// `android` for APK/AAB/split sets.
     pub platform: String,
     pub input: InputInfo,
+    /// Which groups of facts were gathered: `manifest`, `signing`,
+    /// `signature_digests` (signatures verified, not only read), `code`,
+    /// `native`, `assets`, `endpoints`. Empty lists mean "not looked at"
+    /// only for groups missing here.
+    pub analysed: Vec<String>,
     /// Application ID as Android would install it (`null` when unreadable).
     pub package: Option<String>,
     /// `versionCode` combined with `versionCodeMajor` (major << 32 | code).
