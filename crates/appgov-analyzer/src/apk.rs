@@ -219,6 +219,9 @@ pub fn analyze_archive(
             appgov_apksig::verify_view(&view, &verify)
         };
         signing::apply(&report, facts);
+        if let Some(channel) = signing::channel_in_comment(zip.comment()) {
+            facts.signing.channels.push(channel);
+        }
     }
     if sections.code {
         dex_files(zip, layout, facts, col, path_prefix, &processed);

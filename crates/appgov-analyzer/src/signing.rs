@@ -16,6 +16,23 @@ pub fn scheme_name(s: Scheme) -> &'static str {
     }
 }
 
+/// VasDolly's v1 channel trailer in the ZIP comment:
+/// `channel (UTF-8) | channel length (u16 LE) | "ltlovezh"`. It is used for
+/// JAR-signed packages, whose signature does not cover the comment.
+const VASDOLLY_V1_MAGIC: &[u8] = b"ltlovezh";
+
+pub fn channel_in_comment(comment: &[u8]) -> Option<ChannelFacts> {
+    let body = comment.strip_suffix(VASDOLLY_V1_MAGIC)?;
+    let (rest, len) = body.split_at_checked(body.len().checked_sub(2)?)?;
+    let len = usize::from(u16::from_le_bytes([*len.first()?, *len.get(1)?]));
+    let channel = rest.get(rest.len().checked_sub(len)?..)?;
+    Some(ChannelFacts {
+        kind: "vasdolly_v1".into(),
+        channel: Some(String::from_utf8_lossy(channel).into_owned()),
+        extra: Vec::new(),
+    })
+}
+
 pub fn apply(report: &SigningReport, facts: &mut Facts) {
     for a in &report.anomalies {
         push_anomaly(facts, "signing", a.kind, None, a.detail.clone());
@@ -136,5 +153,25 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
                 extra: c.extras.clone(),
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::channel_in_comment;
+
+    #[test]
+    fn vasdolly_v1_comment() {
+        let mut c = b"prefix".to_vec();
+        c.extend_from_slice("华为".as_bytes());
+        c.extend_from_slice(&6u16.to_le_bytes());
+        c.extend_from_slice(b"ltlovezh");
+        assert_eq!(
+            channel_in_comment(&c).unwrap().channel.as_deref(),
+            Some("华为")
+        );
+        assert!(channel_in_comment(b"ltlovezh").is_none());
+        assert!(channel_in_comment(b"\xff\xffltlovezh").is_none());
+        assert!(channel_in_comment(b"plain comment").is_none());
     }
 }

@@ -241,3 +241,33 @@ fn native_libraries_have_abi_and_hardening_facts() {
         );
     }
 }
+
+#[test]
+fn vasdolly_v1_channel_in_the_zip_comment() {
+    // Channel tools write the channel into the ZIP comment of a JAR-signed
+    // package (the JAR signature does not cover it). Build one as they do.
+    let Some(file) = CorpusFile::named("apk/vasdolly__v1-base-debug.apk") else {
+        return;
+    };
+    let mut data = file.read_checked();
+    let base = analyze(&data, &file.rel, &Options::default());
+    assert!(base.signing.channels.is_empty());
+    let eocd = data.len() - 22;
+    assert_eq!(&data[eocd..eocd + 4], b"PK\x05\x06");
+    let mut trailer = "huawei-应用市场".as_bytes().to_vec();
+    let len = trailer.len() as u16;
+    trailer.extend_from_slice(&len.to_le_bytes());
+    trailer.extend_from_slice(b"ltlovezh");
+    let comment_len = trailer.len() as u16;
+    data[eocd + 20..eocd + 22].copy_from_slice(&comment_len.to_le_bytes());
+    data.extend_from_slice(&trailer);
+    let f = analyze(&data, "channel.apk", &Options::default());
+    assert_eq!(f.signing.channels.len(), 1, "{:?}", f.signing.channels);
+    assert_eq!(f.signing.channels[0].kind, "vasdolly_v1");
+    assert_eq!(
+        f.signing.channels[0].channel.as_deref(),
+        Some("huawei-应用市场")
+    );
+    assert!(f.signing.verified, "{}", f.signing.verdict);
+    assert_eq!(f.package, base.package);
+}
