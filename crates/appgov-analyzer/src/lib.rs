@@ -46,6 +46,8 @@ impl Default for Options {
 /// Groups of facts that can be left out when only part is needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sections {
+    /// SHA-256, SHA-1 and MD5 of the whole input file.
+    pub digests: bool,
     /// Certificates and signature schemes.
     pub signing: bool,
     /// DEX files: classes, strings, API references.
@@ -60,17 +62,26 @@ pub struct Sections {
 
 impl Sections {
     pub const ALL: Sections = Sections {
+        digests: true,
         signing: true,
         code: true,
         native: true,
         assets: true,
         endpoints: true,
     };
-    pub const NAMES: [&'static str; 5] = ["signing", "code", "native", "assets", "endpoints"];
+    pub const NAMES: [&'static str; 6] = [
+        "digests",
+        "signing",
+        "code",
+        "native",
+        "assets",
+        "endpoints",
+    ];
 
     /// From a comma-separated list of [`Sections::NAMES`].
     pub fn parse(list: &str) -> Result<Sections, String> {
         let mut s = Sections {
+            digests: false,
             signing: false,
             code: false,
             native: false,
@@ -79,6 +90,7 @@ impl Sections {
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
+                "digests" => s.digests = true,
                 "signing" => s.signing = true,
                 "code" => s.code = true,
                 "native" => s.native = true,
@@ -98,6 +110,7 @@ impl Sections {
     fn names(&self, verified: bool) -> Vec<String> {
         let mut out = vec!["manifest".to_string()];
         for (on, name) in [
+            (self.digests, "digests"),
             (self.signing, "signing"),
             (self.signing && verified, "signature_digests"),
             (self.code, "code"),
@@ -115,7 +128,17 @@ impl Sections {
 
 /// Name, size and digests of the input (also used when analysis fails).
 pub fn input_info(source: &dyn ReadAt, file_name: &str) -> InputInfo {
-    let mut info = InputInfo {
+    let mut info = input_name(source, file_name);
+    if let Ok(d) = hashes::digest_source(source) {
+        info.sha256 = d.sha256;
+        info.sha1 = d.sha1;
+        info.md5 = d.md5;
+    }
+    info
+}
+
+fn input_name(source: &dyn ReadAt, file_name: &str) -> InputInfo {
+    InputInfo {
         file_name: file_name
             .rsplit(['/', '\\'])
             .next()
@@ -124,13 +147,7 @@ pub fn input_info(source: &dyn ReadAt, file_name: &str) -> InputInfo {
         size: source.size(),
         kind: "unknown".into(),
         ..InputInfo::default()
-    };
-    if let Ok(d) = hashes::digest_source(source) {
-        info.sha256 = d.sha256;
-        info.sha1 = d.sha1;
-        info.md5 = d.md5;
     }
-    info
 }
 
 /// What kind of package an archive is, from its entries (not its file name).
@@ -158,7 +175,11 @@ fn package_kind(zip: &ZipArchive) -> &'static str {
 
 /// Analyse one package. Never fails: problems end up in `error` and `anomalies`.
 pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts {
-    let mut input = input_info(source, file_name);
+    let mut input = if options.sections.digests {
+        input_info(source, file_name)
+    } else {
+        input_name(source, file_name)
+    };
     let zip = match ZipArchive::parse(source, &options.zip_limits) {
         Ok(z) => z,
         Err(e) => {

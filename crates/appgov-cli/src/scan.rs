@@ -36,7 +36,8 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
     /// Gather only these groups of facts besides identity and manifest
-    /// (comma-separated: signing, code, native, assets, endpoints). Default: all.
+    /// (comma-separated: digests, signing, code, native, assets, endpoints).
+    /// Default: all. `digests` are the whole file's SHA-256, SHA-1 and MD5.
     #[arg(long, value_name = "LIST", value_parser = parse_sections)]
     only: Option<Sections>,
     /// Read certificates but skip checking signature content digests (much
