@@ -1,7 +1,7 @@
 //! One APK (or an App Bundle module laid out like one) → facts.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use appgov_apksig::{HashAlg, PackageView};
 
@@ -76,19 +76,24 @@ impl Layout<'_> {
 pub struct Collector {
     pub endpoints: EndpointCollector,
     pub packages: BTreeMap<String, u64>,
-    pub api_refs: BTreeSet<String>,
+    /// Framework methods referenced, deduplicated at the end (method ids are
+    /// unique within one dex, so duplicates are only across files).
+    pub api_refs: Vec<String>,
 }
 
 /// Framework packages whose referenced methods are reported as API use.
+/// As type descriptors, so most method references are rejected before any
+/// conversion or allocation.
 const FRAMEWORK_PREFIXES: &[&str] = &[
-    "android.",
-    "java.",
-    "javax.",
-    "dalvik.",
-    "org.apache.http.",
-    "org.json.",
+    "Landroid/",
+    "Ljava/",
+    "Ljavax/",
+    "Ldalvik/",
+    "Lorg/apache/http/",
+    "Lorg/json/",
 ];
-const MAX_API_REFS: usize = 100_000;
+/// Bounds the references collected before deduplication.
+const MAX_API_REFS: usize = 500_000;
 /// Text assets bigger than this are inventoried but not scanned for endpoints.
 const MAX_SCANNED_TEXT: u64 = 8 << 20;
 /// Nested packages bigger than this are inventoried but not opened.
@@ -564,9 +569,8 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
         if col.api_refs.len() >= MAX_API_REFS {
             break;
         }
-        let class = m.class_name();
-        if FRAMEWORK_PREFIXES.iter().any(|p| class.starts_with(p)) {
-            col.api_refs.insert(format!("{class}.{}", m.name));
+        if FRAMEWORK_PREFIXES.iter().any(|p| m.class.starts_with(p)) {
+            col.api_refs.push(format!("{}.{}", m.class_name(), m.name));
         }
     }
     facts.dex.classes += u64::from(summary.classes);
@@ -878,7 +882,9 @@ pub fn finish(col: Collector, facts: &mut Facts) {
         .into_iter()
         .map(|(name, classes)| PackageCount { name, classes })
         .collect();
-    facts.dex.api_refs = col.api_refs.into_iter().collect();
+    facts.dex.api_refs = col.api_refs;
+    facts.dex.api_refs.sort_unstable();
+    facts.dex.api_refs.dedup();
 }
 
 /// `classes.dex` < `classes2.dex` < … < `classes10.dex`, top-level before nested.

@@ -87,7 +87,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Facts)>();
     let mut failed = 0usize;
-    let mut out = std::io::stdout().lock();
+    // Stdout is line-buffered; pretty JSON has many lines.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let single = files.len() == 1;
     std::thread::scope(|scope| -> Result<()> {
         for _ in 0..jobs {
@@ -121,7 +122,11 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 if let Some(dir) = &args.out {
                     write_json_file(dir, &files[printed], &facts)?;
                 }
-                progress.suspend(|| emit(&mut out, args.format, single, printed, &facts))?;
+                progress.suspend(|| -> Result<()> {
+                    emit(&mut out, args.format, single, printed, &facts)?;
+                    out.flush()?;
+                    Ok(())
+                })?;
                 printed += 1;
             }
         }
