@@ -1,10 +1,10 @@
 #![no_main]
-//! APK Signing Block parsing plus v2/v3 signer parsing on arbitrary bytes:
+//! APK Signing Block parsing plus v2/v3 signer and source stamp parsing on arbitrary bytes:
 //! once with the input as a whole file (CD offset taken from a trailing EOCD
 //! if one parses, else the file end), once with the input placed as the block
 //! before a minimal synthetic central directory and EOCD.
 
-use appgov_apksig::{block, scheme};
+use appgov_apksig::{block, scheme, stamp};
 use libfuzzer_sys::fuzz_target;
 
 fn exercise(file: &Vec<u8>, cd_offset: u64) {
@@ -23,6 +23,20 @@ fn exercise(file: &Vec<u8>, cd_offset: u64) {
                     let _ = scheme::parse_lineage(l);
                 }
             }
+        }
+    }
+    // Source stamp, announced by an entry so the whole check runs.
+    for (id, version) in [(block::ID_STAMP_V2, 2u8), (block::ID_STAMP_V1, 1u8)] {
+        if let Some(v) = b.value(id) {
+            let _ = stamp::verify_stamp(&stamp::StampInput {
+                block: Some((version, v)),
+                cert_digest_entry: Some(Ok(vec![0; 32])),
+                verified_schemes: vec![stamp::SchemeDigests {
+                    stamp_scheme: stamp::STAMP_SCHEME_V2,
+                    digests: vec![(1, vec![0; 32])],
+                }],
+                check: true,
+            });
         }
     }
 }

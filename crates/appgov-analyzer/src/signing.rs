@@ -4,7 +4,7 @@ use crate::apk::push_anomaly;
 use appgov_apksig::{Scheme, SigningReport};
 use appgov_facts::{
     CertificateFacts, ChannelFacts, Facts, LineageNode, SchemeFacts, SigningBlockEntry,
-    SigningFacts,
+    SigningFacts, SourceStampFacts,
 };
 
 pub fn scheme_name(s: Scheme) -> &'static str {
@@ -62,9 +62,13 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
             verified: stamp.verified.unwrap_or(false),
             signers: u32::from(stamp.certificate_sha256.is_some()),
             errors: stamp.errors.clone(),
-            warnings: Vec::new(),
+            warnings: stamp.notes.clone(),
         });
     }
+    let stamp_sha = r
+        .source_stamp
+        .as_ref()
+        .and_then(|s| s.certificate_sha256.clone());
     // The installing signer first, then every other certificate seen.
     let mut order: Vec<&str> = r
         .signer_certificates()
@@ -102,6 +106,10 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
                         .any(|sg| sg.chain.iter().any(|h| h == &c.sha256))
                 })
                 .map(|s| scheme_name(s.scheme).to_string())
+                .chain(
+                    (stamp_sha.as_deref() == Some(c.sha256.as_str()))
+                        .then(|| "source_stamp".to_string()),
+                )
                 .collect(),
         })
         .collect();
@@ -153,6 +161,32 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
                 extra: c.extras.clone(),
             })
             .collect(),
+        source_stamp: r.source_stamp.as_ref().map(|st| SourceStampFacts {
+            version: st.version,
+            certificate_sha256: st.certificate_sha256.clone(),
+            verified: st.verified,
+            schemes_signed: st
+                .schemes_signed
+                .iter()
+                .map(|s| match s {
+                    1 => "v1".to_string(),
+                    2 => "v2".to_string(),
+                    3 => "v3".to_string(),
+                    other => format!("scheme-{other}"),
+                })
+                .collect(),
+            timestamp_unix: st.timestamp,
+            lineage: st
+                .lineage
+                .iter()
+                .map(|n| LineageNode {
+                    certificate_sha256: n.certificate_sha256.clone(),
+                    flags: n.flags_raw,
+                })
+                .collect(),
+            errors: st.errors.clone(),
+            notes: st.notes.clone(),
+        }),
     }
 }
 

@@ -16,6 +16,7 @@ pub mod crypto;
 pub mod der;
 pub mod digest;
 pub mod scheme;
+pub mod stamp;
 pub mod v1;
 
 use appgov_zip::{ReadAt, ZipArchive};
@@ -26,6 +27,7 @@ pub use block::{Channel, SigError, SigningBlock, SigningBlockInfo, parse_signing
 pub use cert::CertificateInfo;
 pub use crypto::HashAlg;
 pub use scheme::LineageNode;
+pub use stamp::SourceStamp;
 
 /// Android API levels that change signature rules.
 pub const SDK_N: u32 = 24;
@@ -150,17 +152,6 @@ pub struct SignerReport {
     pub errors: Vec<String>,
 }
 
-/// Source stamp (Play / bundletool provenance).
-#[derive(Debug, Clone, Serialize)]
-pub struct SourceStamp {
-    /// 1 or 2.
-    pub version: u8,
-    pub certificate_sha256: Option<String>,
-    /// The stamp's signatures are not verified yet (documented gap).
-    pub verified: Option<bool>,
-    pub errors: Vec<String>,
-}
-
 /// What Android would conclude.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
@@ -268,7 +259,7 @@ pub fn verify_view(view: &dyn PackageView, opts: &VerifyOptions) -> SigningRepor
     let mut v3 = blank(Scheme::V3);
     let mut v31 = blank(Scheme::V31);
     let mut lineage = Vec::new();
-    let mut source_stamp = None;
+    let mut stamp_block: Option<(u8, &[u8])> = None;
     let mut v2_signers: Vec<scheme::ParsedSigner> = Vec::new();
     let mut v3_signers: Vec<scheme::ParsedSigner> = Vec::new();
     let mut v31_signers: Vec<scheme::ParsedSigner> = Vec::new();
@@ -354,14 +345,9 @@ pub fn verify_view(view: &dyn PackageView, opts: &VerifyOptions) -> SigningRepor
                 }
             }
         }
-        for (id, version) in [(block::ID_STAMP_V2, 2u8), (block::ID_STAMP_V1, 1u8)] {
-            if source_stamp.is_some() {
-                break;
-            }
-            if let Some(v) = b.value(id) {
-                source_stamp = Some(parse_stamp(v, version, &mut certs));
-            }
-        }
+        stamp_block = [(block::ID_STAMP_V2, 2u8), (block::ID_STAMP_V1, 1u8)]
+            .into_iter()
+            .find_map(|(id, version)| b.value(id).map(|v| (version, v)));
     }
 
     // v3.1 / v3 SDK ranges.
@@ -556,6 +542,18 @@ pub fn verify_view(view: &dyn PackageView, opts: &VerifyOptions) -> SigningRepor
         && !schemes_ok.is_empty()
         && policy_ok;
 
+    let source_stamp = check_stamp(
+        view,
+        stamp_block,
+        [
+            (&v1r, &[][..]),
+            (&v2, &v2_signers[..]),
+            (&v3, &v3_signers[..]),
+        ],
+        opts.content_digests,
+        &mut certs,
+    );
+
     let certificates = certs
         .1
         .iter()
@@ -678,23 +676,59 @@ fn check_signer(
     }
 }
 
-fn parse_stamp(value: &[u8], version: u8, certs: &mut Certs) -> SourceStamp {
-    let mut st = SourceStamp {
-        version,
-        certificate_sha256: None,
-        verified: None,
-        errors: Vec::new(),
-    };
-    let mut r = scheme::Reader::new(value);
-    match r
-        .prefixed()
-        .and_then(|outer| scheme::Reader::new(outer).prefixed())
-    {
-        Ok(c) => {
-            let cert = cert::Certificate::parse(c);
-            st.certificate_sha256 = Some(certs.add(&cert));
-        }
-        Err(e) => st.errors.push(format!("malformed source stamp: {e}")),
+/// Verifies the source stamp against the digests of the schemes Android
+/// verified (apksigner does the same; a v1 digest counts only when v1 did).
+fn check_stamp(
+    view: &dyn PackageView,
+    block: Option<(u8, &[u8])>,
+    schemes: [(&SchemeReport, &[scheme::ParsedSigner]); 3],
+    check: bool,
+    certs: &mut Certs,
+) -> Option<SourceStamp> {
+    let has_entry = view.names().iter().any(|n| n == stamp::CERT_DIGEST_ENTRY);
+    let cert_digest_entry = has_entry.then(|| view.read(stamp::CERT_DIGEST_ENTRY, 4096));
+    if block.is_none() && cert_digest_entry.is_none() {
+        return None;
     }
-    st
+    let mut verified_schemes = Vec::new();
+    for (rep, signers) in schemes {
+        if !rep.verified {
+            continue;
+        }
+        let (stamp_scheme, digests) = match rep.scheme {
+            Scheme::V1 => match view.read("META-INF/MANIFEST.MF", v1::MAX_META_FILE) {
+                Ok(m) => (
+                    stamp::STAMP_SCHEME_JAR,
+                    vec![(stamp::DIGEST_SHA256, stamp::jar_digest(&m))],
+                ),
+                Err(_) => continue,
+            },
+            s => (
+                if s == Scheme::V2 {
+                    stamp::STAMP_SCHEME_V2
+                } else {
+                    stamp::STAMP_SCHEME_V3
+                },
+                signers
+                    .iter()
+                    .flat_map(|p| p.digests.iter())
+                    .filter_map(|(alg, d)| stamp::digest_id_for(*alg).map(|id| (id, d.clone())))
+                    .collect(),
+            ),
+        };
+        verified_schemes.push(stamp::SchemeDigests {
+            stamp_scheme,
+            digests,
+        });
+    }
+    let (st, stamp_certs) = stamp::verify_stamp(&stamp::StampInput {
+        block,
+        cert_digest_entry,
+        verified_schemes,
+        check,
+    })?;
+    for c in &stamp_certs {
+        certs.add(c);
+    }
+    Some(st)
 }

@@ -9,7 +9,7 @@ use crate::crypto::{self, HashAlg, SigKind};
 use crate::der::{self, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, TAG_SET};
 
 /// Largest META-INF signature file we read into memory.
-const MAX_META_FILE: u64 = 64 << 20;
+pub(crate) const MAX_META_FILE: u64 = 64 << 20;
 /// Most JAR signers we check (each costs a public-key operation).
 const MAX_SIGNERS: usize = 16;
 /// Most manifest sections we accept.

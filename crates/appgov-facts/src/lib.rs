@@ -109,6 +109,29 @@ pub struct SigningFacts {
     pub block_entries: Vec<SigningBlockEntry>,
     /// Chinese channel markers (VasDolly, Walle, Packer-NG, …).
     pub channels: Vec<ChannelFacts>,
+    /// Distributor's source stamp (Google Play / bundletool provenance).
+    #[serde(default)]
+    pub source_stamp: Option<SourceStampFacts>,
+}
+
+/// A source stamp: the distributor's signature over the app's signatures.
+/// Android installs a package whose stamp fails, so it never changes
+/// `verified` of the package; it matters for provenance.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SourceStampFacts {
+    /// Stamp block format (1 or 2); absent when only `stamp-cert-sha256` exists.
+    pub version: Option<u8>,
+    pub certificate_sha256: Option<String>,
+    /// apksigner's "Verified for SourceStamp"; absent when not checked.
+    pub verified: Option<bool>,
+    /// Schemes the stamp signs: `v1`, `v2`, `v3`.
+    pub schemes_signed: Vec<String>,
+    /// Stamp time, seconds since the Unix epoch.
+    pub timestamp_unix: Option<i64>,
+    /// Stamp key rotation, oldest first.
+    pub lineage: Vec<LineageNode>,
+    pub errors: Vec<String>,
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
