@@ -28,4 +28,33 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = dex.string(u32::MAX);
     let _ = dex.type_name(u32::MAX);
+    // Bytecode: every method's summary (budget-bounded), then the raw
+    // walker and every decoder on the first methods.
+    let mut codes = dex.method_codes();
+    for (_, m, code) in codes.by_ref() {
+        let _ = std::hint::black_box((m, code));
+    }
+    let _ = codes.budget_exhausted();
+    let mut steps = 0usize;
+    for c in dex.classes().take(200) {
+        for m in c.methods().unwrap_or_default().into_iter().take(50) {
+            let Ok(code) = dex.code_item(m.code_off) else {
+                continue;
+            };
+            for insn in code.instructions(10_000).flatten() {
+                steps += 1;
+                std::hint::black_box((
+                    insn.name(),
+                    insn.format(),
+                    insn.reference(),
+                    insn.literal(),
+                    insn.branch_offset(),
+                    insn.units(),
+                ));
+            }
+            if steps > 100_000 {
+                return;
+            }
+        }
+    }
 });

@@ -2,6 +2,7 @@
 //! threads and output formatting live here; all analysis is in the library
 //! crates.
 
+mod rules;
 mod scan;
 mod source;
 mod text;
@@ -26,17 +27,22 @@ enum Command {
     /// not be analysed (its `error` says why; the others are still reported);
     /// 2 the command itself failed (bad arguments, unreadable output directory).
     Scan(scan::ScanArgs),
+    /// List the checks (`--format json` for tools), or explain one:
+    /// `appgov rules explain PKG-002`.
+    Rules(rules::RulesArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Scan(args) => match scan::run(&args) {
-            Ok(code) => code,
-            Err(err) => {
-                eprintln!("appgov: error: {err:#}");
-                ExitCode::from(2)
-            }
-        },
+    let result = match cli.command {
+        Command::Scan(args) => scan::run(&args),
+        Command::Rules(args) => rules::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("appgov: error: {err:#}");
+            ExitCode::from(2)
+        }
     }
 }

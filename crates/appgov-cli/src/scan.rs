@@ -10,9 +10,12 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
 use appgov_analyzer::{Options, Sections, analyze, input_info};
+use appgov_checks::{Analysis, Finding, PackerHit, SdkHit};
 use appgov_facts::{Facts, InputInfo};
+use appgov_knowledge::Knowledge;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
 
 use crate::source::FileSource;
 
@@ -47,6 +50,49 @@ pub struct ScanArgs {
     /// No progress bar and no summary line.
     #[arg(long, short)]
     quiet: bool,
+    /// The date checks judge by (requirements in force, certificate expiry),
+    /// `YYYY-MM-DD`; default today (UTC). For reproducible reports.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    date: Option<String>,
+}
+
+/// What `--format json` prints per package: the facts, then the analysis.
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    facts: &'a Facts,
+    sdks: &'a [SdkHit],
+    /// The packer or protector found first (null when none).
+    packer: Option<&'a PackerHit>,
+    packers: &'a [PackerHit],
+    findings: &'a [Finding],
+}
+
+/// Facts plus, when facts could be produced, their analysis.
+struct Scanned {
+    facts: Facts,
+    analysis: Analysis,
+}
+
+fn parse_date(s: &str) -> Result<String, String> {
+    let ok = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not YYYY-MM-DD"))
+    }
+}
+
+fn today_utc() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,13 +125,15 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         bar
     };
 
+    let knowledge = Knowledge::builtin().context("built-in knowledge files are invalid")?;
+    let today = args.date.clone().unwrap_or_else(today_utc);
     let options = Options {
         verify_signatures: !args.no_verify,
         sections: args.only.unwrap_or(Sections::ALL),
         ..Options::default()
     };
     let next = AtomicUsize::new(0);
-    let (tx, rx) = mpsc::channel::<(usize, Facts)>();
+    let (tx, rx) = mpsc::channel::<(usize, Scanned)>();
     let mut failed = 0usize;
     // Stdout is line-buffered; pretty JSON has many lines.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -94,11 +142,14 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         for _ in 0..jobs {
             let tx = tx.clone();
             let (files, next, options) = (&files, &next, &options);
+            let (knowledge, today) = (&knowledge, today.as_str());
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
-                    if tx.send((i, scan_one(path, options))).is_err() {
+                    let mut facts = scan_one(path, options);
+                    let analysis = check_one(&mut facts, knowledge, today);
+                    if tx.send((i, Scanned { facts, analysis })).is_err() {
                         break;
                     }
                 }
@@ -111,19 +162,19 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         if args.format == Format::Json && !single {
             write!(out, "[")?;
         }
-        for (i, facts) in rx {
+        for (i, scanned) in rx {
             progress.inc(1);
-            progress.set_message(facts.input.file_name.clone());
-            pending.insert(i, facts);
-            while let Some(facts) = pending.remove(&printed) {
-                if facts.error.is_some() {
+            progress.set_message(scanned.facts.input.file_name.clone());
+            pending.insert(i, scanned);
+            while let Some(scanned) = pending.remove(&printed) {
+                if scanned.facts.error.is_some() {
                     failed += 1;
                 }
                 if let Some(dir) = &args.out {
-                    write_json_file(dir, &files[printed], &facts)?;
+                    write_json_file(dir, &files[printed], &scanned)?;
                 }
                 progress.suspend(|| -> Result<()> {
-                    emit(&mut out, args.format, single, printed, &facts)?;
+                    emit(&mut out, args.format, single, printed, &scanned)?;
                     out.flush()?;
                     Ok(())
                 })?;
@@ -157,14 +208,14 @@ fn emit(
     format: Format,
     single: bool,
     index: usize,
-    facts: &Facts,
+    scanned: &Scanned,
 ) -> Result<()> {
     match format {
         Format::Json => {
             if !single && index > 0 {
                 write!(out, ",")?;
             }
-            serde_json::to_writer_pretty(&mut *out, facts)?;
+            serde_json::to_writer_pretty(&mut *out, &report(scanned))?;
             if single {
                 writeln!(out)?;
             }
@@ -173,7 +224,10 @@ fn emit(
             if index > 0 {
                 writeln!(out)?;
             }
-            write!(out, "{}", crate::text::summary(facts))?;
+            write!(out, "{}", crate::text::summary(&scanned.facts))?;
+            if scanned.facts.error.is_none() {
+                write!(out, "{}", crate::text::analysis(&scanned.analysis))?;
+            }
         }
     }
     Ok(())
@@ -208,7 +262,42 @@ fn scan_one(path: &Path, options: &Options) -> Facts {
     }
 }
 
-fn write_json_file(dir: &Path, input: &Path, facts: &Facts) -> Result<()> {
+fn report(s: &Scanned) -> Report<'_> {
+    Report {
+        facts: &s.facts,
+        sdks: &s.analysis.sdks,
+        packer: s.analysis.packers.first(),
+        packers: &s.analysis.packers,
+        findings: &s.analysis.findings,
+    }
+}
+
+/// Runs the checks unless the facts could not be produced (a failed read
+/// would otherwise look like a package with nothing in it).
+fn check_one(facts: &mut Facts, knowledge: &Knowledge, today: &str) -> Analysis {
+    let empty = || Analysis {
+        sdks: Vec::new(),
+        packers: Vec::new(),
+        findings: Vec::new(),
+    };
+    if facts.error.is_some() {
+        return empty();
+    }
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        appgov_checks::analyse(facts, knowledge, today)
+    }));
+    result.unwrap_or_else(|_| {
+        // Never a silently clean report: the package counts as failed.
+        facts.error = Some(
+            "internal error: the checks panicked on this package (please report it with the file's SHA-256)"
+                .into(),
+        );
+        empty()
+    })
+}
+
+fn write_json_file(dir: &Path, input: &Path, scanned: &Scanned) -> Result<()> {
+    let facts = &scanned.facts;
     let name = input
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -218,7 +307,7 @@ fn write_json_file(dir: &Path, input: &Path, facts: &Facts) -> Result<()> {
         let prefix = facts.input.sha256.get(..12).unwrap_or_default();
         target = dir.join(format!("{name}.{prefix}.json"));
     }
-    let json = serde_json::to_vec_pretty(facts)?;
+    let json = serde_json::to_vec_pretty(&report(scanned))?;
     std::fs::write(&target, json).with_context(|| format!("cannot write {}", target.display()))
 }
 

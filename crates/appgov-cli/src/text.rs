@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use appgov_checks::Analysis;
 use appgov_facts::Facts;
 
 pub fn summary(f: &Facts) -> String {
@@ -238,6 +239,49 @@ pub fn summary(f: &Facts) -> String {
         if f.anomalies.len() > 20 {
             line("", format!("… and {} more", f.anomalies.len() - 20));
         }
+    }
+    s
+}
+
+/// SDKs, packers and findings, Chinese titles with the English beside them.
+pub fn analysis(a: &Analysis) -> String {
+    let mut s = String::new();
+    if !a.packers.is_empty() {
+        let names: Vec<String> = a
+            .packers
+            .iter()
+            .map(|p| format!("{} / {}", p.name_zh, p.name))
+            .collect();
+        let _ = writeln!(s, "  {:<13} {}", "packer", names.join(", "));
+    }
+    if !a.sdks.is_empty() {
+        let _ = writeln!(s, "  {:<13} {}", "sdks", a.sdks.len());
+        for sdk in &a.sdks {
+            let kinds: Vec<&str> = sdk.evidence.iter().map(|e| e.kind.as_str()).collect();
+            let _ = writeln!(
+                s,
+                "  {:<13} {} / {} [{}] ({})",
+                "",
+                sdk.name_zh,
+                sdk.name,
+                sdk.category_zh,
+                kinds.join("+")
+            );
+        }
+    }
+    let _ = writeln!(s, "  {:<13} {}", "findings", a.findings.len());
+    for f in &a.findings {
+        let arts: Vec<String> = f.articles.iter().map(|n| format!("A{n}")).collect();
+        let _ = writeln!(
+            s,
+            "  {:<13} {:<8} {} {} / {} [{}]",
+            "",
+            f.severity.as_str(),
+            f.rule,
+            f.title_zh,
+            f.title_en,
+            arts.join(",")
+        );
     }
     s
 }

@@ -164,3 +164,61 @@ fn usage_errors_exit_2() {
     let out = appgov(&["scan", "--format", "yaml", "x.apk"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn json_carries_sdks_packer_and_findings() {
+    let Some(apk) = corpus("apk/insecurebankv2__app-release.apk") else {
+        return;
+    };
+    let out = appgov(&[
+        "scan",
+        "--format",
+        "json",
+        "--date",
+        "2026-12-01",
+        apk.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let sdks = v["sdks"].as_array().expect("sdks array");
+    let admob = sdks
+        .iter()
+        .find(|s| s["id"] == "google-admob")
+        .expect("AdMob detected");
+    for key in ["name", "name_zh", "category", "evidence"] {
+        assert!(!admob[key].is_null(), "sdk lacks {key}");
+    }
+    assert!(v["packer"].is_null(), "no packer in this app");
+    let findings = v["findings"].as_array().expect("findings array");
+    let ads = findings
+        .iter()
+        .find(|f| f["rule"] == "PKG-022")
+        .expect("ads SDK finding");
+    assert_eq!(ads["severity"], "medium");
+    assert_eq!(ads["articles"], serde_json::json!([6, 16]));
+    assert!(!ads["evidence"].as_array().unwrap().is_empty());
+    let bad_date = appgov(&["scan", "--date", "yesterday", apk.to_str().unwrap()]);
+    assert_eq!(bad_date.status.code(), Some(2));
+}
+
+#[test]
+fn rules_lists_and_explains_every_check() {
+    let out = appgov(&["rules", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    let list = v.as_array().unwrap();
+    assert!(list.len() >= 15);
+    for r in list {
+        for key in ["id", "title_zh", "title_en", "severity", "articles"] {
+            assert!(!r[key].is_null(), "{r} lacks {key}");
+        }
+        let id = r["id"].as_str().unwrap();
+        let zh = appgov(&["rules", "explain", id]);
+        assert_eq!(zh.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&zh.stdout).contains("## 修复"));
+        let en = appgov(&["rules", "explain", id, "--lang", "en"]);
+        assert!(String::from_utf8_lossy(&en.stdout).contains("## Fix"));
+    }
+    let missing = appgov(&["rules", "explain", "PKG-999"]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -1,6 +1,7 @@
 //! Class definitions (`class_def_item`) and their `class_data_item`.
 
 use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use serde::Serialize;
 
@@ -118,6 +119,7 @@ impl<'a> ClassDef<'a, '_> {
                 if m.access_flags & ACC_NATIVE != 0 {
                     counts.native_methods = counts.native_methods.saturating_add(1);
                 }
+                ControlFlow::Continue(())
             },
         )
         .map(|(sf, inf, dm, vm)| ClassData {
@@ -137,7 +139,13 @@ impl<'a> ClassDef<'a, '_> {
     /// Methods defined by this class; `None` when class_data is unreadable.
     pub fn methods(&self) -> Option<Vec<EncodedMethod>> {
         let mut out = Vec::new();
-        self.walk_class_data(|_| {}, |m| out.push(m))?;
+        self.walk_class_data(
+            |_| {},
+            |m| {
+                out.push(m);
+                ControlFlow::Continue(())
+            },
+        )?;
         Some(out)
     }
 
@@ -145,17 +153,29 @@ impl<'a> ClassDef<'a, '_> {
     /// first; `None` when class_data is unreadable.
     pub fn fields(&self) -> Option<Vec<u32>> {
         let mut out = Vec::new();
-        self.walk_class_data(|f| out.push(f), |_| {})?;
+        self.walk_class_data(|f| out.push(f), |_| ControlFlow::Continue(()))?;
         Some(out)
     }
 
-    /// Walks class_data, calling `on_method` for every method. Returns the
-    /// four declared counts, or `None` if the data is cut short. Each entry
-    /// needs at least two bytes, so the walk is bounded by the file size.
+    /// Calls `on_method` for each method in class_data order until it
+    /// breaks. Returns `false` when the class_data is absent or cut short
+    /// (methods read before the damage were still passed on).
+    pub(crate) fn walk_methods(
+        &self,
+        on_method: impl FnMut(EncodedMethod) -> ControlFlow<()>,
+    ) -> bool {
+        self.walk_class_data(|_| {}, on_method).is_some()
+    }
+
+    /// Walks class_data, calling `on_method` for every method until it
+    /// breaks (the walk then ends early, still returning the counts).
+    /// Returns the four declared counts, or `None` if the data is cut short.
+    /// Each entry needs at least two bytes, so the walk is bounded by the
+    /// file size.
     fn walk_class_data(
         &self,
         mut on_field: impl FnMut(u32),
-        mut on_method: impl FnMut(EncodedMethod),
+        mut on_method: impl FnMut(EncodedMethod) -> ControlFlow<()>,
     ) -> Option<(u32, u32, u32, u32)> {
         if self.class_data_off == 0 {
             return None;
@@ -186,12 +206,20 @@ impl<'a> ClassDef<'a, '_> {
                 let access_flags = next(&mut pos)?;
                 let code_off = next(&mut pos)?;
                 method_idx = method_idx.wrapping_add(diff);
-                on_method(EncodedMethod {
+                let flow = on_method(EncodedMethod {
                     method_idx,
                     access_flags,
                     code_off,
                     direct,
                 });
+                if flow.is_break() {
+                    return Some((
+                        static_fields,
+                        instance_fields,
+                        direct_methods,
+                        virtual_methods,
+                    ));
+                }
             }
         }
         Some((

@@ -9,6 +9,11 @@
 //! [`Anomaly`] values instead of errors, so a tampered file still yields
 //! partial facts.
 //!
+//! [`code`] decodes method bytecode: `code_item` headers, a linear walk
+//! over every Dalvik instruction and payload, and per-method summaries of
+//! invoked methods, strings, literals, field and type references
+//! ([`Dex::method_codes`]), all within [`Limits`].
+//!
 //! ```no_run
 //! # fn demo(bytes: &[u8]) -> Result<(), appgov_dex::DexError> {
 //! let dex = appgov_dex::parse(bytes, &appgov_dex::Limits::default())?;
@@ -23,6 +28,7 @@
 mod adler;
 mod bytes;
 mod classes;
+pub mod code;
 pub mod mutf8;
 pub mod names;
 mod summary;
@@ -33,6 +39,10 @@ use serde::Serialize;
 
 use bytes::{u16_at, u32_at, uleb128_at};
 pub use classes::{ClassData, ClassDef, Classes, EncodedMethod};
+pub use code::{
+    CodeError, CodeItem, Format, Instruction, Instructions, MethodCode, MethodCodes, Payload,
+    Reference, WalkError,
+};
 pub use names::{descriptor_to_java, package_of, simple_class_name};
 pub use summary::{DexSummary, PackageCount};
 
@@ -62,6 +72,12 @@ pub struct Limits {
     pub max_anomalies: usize,
     /// Distinct packages kept in the summary's package tree.
     pub max_packages: usize,
+    /// Instructions walked in one method before its walk stops with
+    /// [`WalkError::InstructionLimit`] (real methods have far fewer).
+    pub max_method_instructions: usize,
+    /// Steps (classes, methods, instructions) one [`Dex::method_codes`]
+    /// pass may take; it is also capped in proportion to the input size.
+    pub max_code_instructions: u64,
 }
 
 impl Default for Limits {
@@ -73,6 +89,8 @@ impl Default for Limits {
             verify_signature: true,
             max_anomalies: 200,
             max_packages: 50_000,
+            max_method_instructions: 1 << 20,
+            max_code_instructions: 1 << 28,
         }
     }
 }
@@ -177,6 +195,11 @@ pub enum AnomalyKind {
     ShortClassNames,
     /// class_data or interface list unreadable.
     ClassDataInvalid,
+    /// A code_item lies outside the file, or an instruction in it is cut
+    /// short by the end of its code.
+    CodeItemInvalid,
+    /// Bytecode uses an opcode the Dalvik specification leaves unused.
+    UnusedOpcode,
     /// Further anomalies were dropped.
     AnomaliesTruncated,
     /// The package tree hit its limit.
@@ -211,6 +234,8 @@ impl AnomalyKind {
             Self::IllegalClassName => "illegal_class_name",
             Self::ShortClassNames => "short_class_names",
             Self::ClassDataInvalid => "class_data_invalid",
+            Self::CodeItemInvalid => "code_item_invalid",
+            Self::UnusedOpcode => "unused_opcode",
             Self::AnomaliesTruncated => "anomalies_truncated",
             Self::PackageTreeTruncated => "package_tree_truncated",
         }

@@ -114,7 +114,18 @@ fn exercise(label: &str, data: &[u8]) -> Option<appgov_dex::DexSummary> {
     for p in 0..dex.proto_count() {
         assert!(dex.proto(p).is_some(), "{label}: proto {p}");
     }
-    Some(dex.summary())
+    // Every method body decodes to its end, within the default limits.
+    let mut codes = dex.method_codes();
+    let mut with_code = 0u64;
+    for (class, m, code) in codes.by_ref() {
+        let code = code.unwrap_or_else(|e| panic!("{label}: class #{class} {m:?}: {e}"));
+        assert_eq!(code.fault, None, "{label}: class #{class} {m:?}");
+        with_code += 1;
+    }
+    assert!(!codes.budget_exhausted(), "{label}");
+    let summary = dex.summary();
+    assert_eq!(with_code, summary.methods_with_code, "{label}");
+    Some(summary)
 }
 
 #[test]
@@ -371,4 +382,473 @@ fn field_members(dex: &appgov_dex::Dex<'_>, class: &appgov_dex::ClassDef<'_, '_>
         .filter_map(|f| dex.field_ref(f))
         .map(|f| format!("member {} {} {}", f.class, f.name, f.type_descriptor))
         .collect()
+}
+
+/// One instruction as `dexdump -d` prints it.
+struct DumpInsn {
+    pc: u32,
+    /// Mnemonic, or `packed-switch-data` / `sparse-switch-data` /
+    /// `array-data` for payloads.
+    name: String,
+    /// Everything after `pc: `, continuation lines (strings with newlines)
+    /// joined with `\n`.
+    text: String,
+}
+
+impl DumpInsn {
+    /// `(kind, index)` from the trailing `// kind@hex` comment
+    /// (`method@0024`, `string@000d`; invoke-polymorphic adds `, proto@`).
+    fn reference(&self) -> Option<(&str, u32)> {
+        let comment = self.text.rsplit_once(" // ")?.1;
+        let (kind, rest) = comment.split_once('@')?;
+        let hex = rest.split(',').next()?;
+        Some((kind, u32::from_str_radix(hex, 16).ok()?))
+    }
+
+    /// Literal of a const load when dexdump prints it as `#int`/`#long`
+    /// (it prints some as `#float`/`#double`; those are skipped).
+    fn literal(&self) -> Option<i64> {
+        if !self.name.starts_with("const") || self.name.starts_with("const-string") {
+            return None;
+        }
+        let rest = self
+            .text
+            .split_once("#int ")
+            .or_else(|| self.text.split_once("#long "))?
+            .1;
+        rest.split(' ').next()?.parse().ok()
+    }
+
+    /// The operand text between `{…}, ` and ` // method@` of an invoke:
+    /// `Ljava/lang/String;.length:()I`.
+    fn invoked(&self) -> Option<&str> {
+        let after = self.text.split_once("}, ")?.1;
+        Some(after.rsplit_once(" // ")?.0)
+    }
+
+    /// The quoted text of a const-string.
+    fn string(&self) -> Option<&str> {
+        let after = self.text.split_once(", \"")?.1;
+        Some(after.rsplit_once("\" // string@")?.0)
+    }
+}
+
+/// One method with code as `dexdump -d` prints it.
+struct DumpMethod {
+    code_off: u32,
+    /// `class.name:signature` from the `[offset]` header line.
+    title: String,
+    insns: Vec<DumpInsn>,
+}
+
+fn is_hex(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Parses `dexdump -d` output into its disassembled methods, in order.
+fn parse_dexdump(text: &str) -> Vec<DumpMethod> {
+    let mut methods: Vec<DumpMethod> = Vec::new();
+    let mut inside = false;
+    // Not `lines()`: it would drop the `\r` of strings holding "\r\n".
+    for line in text.split('\n') {
+        let parts = line
+            .split_once('|')
+            .filter(|(left, _)| left.split_once(':').is_some_and(|(a, _)| is_hex(a)));
+        if let Some((_, right)) = parts {
+            if let Some(rest) = right.strip_prefix('[') {
+                let (off, title) = rest.split_once("] ").unwrap_or((rest, ""));
+                methods.push(DumpMethod {
+                    code_off: u32::from_str_radix(off, 16).expect("code offset"),
+                    title: title.to_owned(),
+                    insns: Vec::new(),
+                });
+                inside = true;
+                continue;
+            }
+            if let Some((pc, body)) = right.split_once(": ")
+                && is_hex(pc)
+                && inside
+            {
+                let name = body.split(' ').next().unwrap_or("").to_owned();
+                methods
+                    .last_mut()
+                    .expect("method header first")
+                    .insns
+                    .push(DumpInsn {
+                        pc: u32::from_str_radix(pc, 16).expect("pc"),
+                        name,
+                        text: body.to_owned(),
+                    });
+                continue;
+            }
+        }
+        if line.starts_with("      catches") {
+            inside = false;
+        } else if inside && let Some(last) = methods.last_mut().and_then(|m| m.insns.last_mut()) {
+            // A string constant containing a newline continues here.
+            last.text.push('\n');
+            last.text.push_str(line);
+        }
+    }
+    methods
+}
+
+fn lossy_eq(a: &str, b: &str) -> bool {
+    a == b || a.contains('\u{fffd}') || b.contains('\u{fffd}')
+}
+
+/// Counts from one dexdump comparison.
+#[derive(Default, Debug)]
+struct Compared {
+    methods: usize,
+    instructions: usize,
+    invokes: usize,
+    strings: usize,
+    literals: usize,
+    /// Names or strings not compared as text because one side has bytes
+    /// that are not UTF-8 (dexdump prints raw MUTF-8: encoded NULs and
+    /// surrogate pairs).
+    lossy_skipped: usize,
+}
+
+impl Compared {
+    fn add(&mut self, o: &Compared) {
+        self.methods += o.methods;
+        self.instructions += o.instructions;
+        self.invokes += o.invokes;
+        self.strings += o.strings;
+        self.literals += o.literals;
+        self.lossy_skipped += o.lossy_skipped;
+    }
+}
+
+/// Compares our instruction walk and [`appgov_dex::MethodCode`] with
+/// `dexdump -d` for every method it disassembles. Returns `None` when
+/// dexdump cannot run.
+fn compare_code_with_dexdump(label: &str, data: &[u8], tmp: &Path) -> Option<Compared> {
+    use appgov_dex::{Reference, code::instructions};
+    let path = tmp.join("code.dex");
+    std::fs::write(&path, data).expect("write temp");
+    let out = std::process::Command::new("dexdump")
+        .arg("-d")
+        .arg(&path)
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "{label}: dexdump failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dumped = parse_dexdump(&text);
+    let dex = parse(data, &Limits::default()).expect("parses");
+    let ours: Vec<_> = dex.method_codes().collect();
+    assert_eq!(ours.len(), dumped.len(), "{label}: methods with code");
+    let mut n = Compared::default();
+    for ((_, m, summary), d) in ours.iter().zip(&dumped) {
+        let what = format!("{label} {} @{:#x}", d.title, d.code_off);
+        assert_eq!(m.code_off, d.code_off, "{what}: method order");
+        let summary = summary.as_ref().expect("code readable");
+        assert_eq!(summary.fault, None, "{what}");
+        assert_eq!(summary.instructions as usize, d.insns.len(), "{what}");
+        let code = dex.code_item(m.code_off).expect("code item");
+        let walked: Vec<_> = instructions(code.insns(), usize::MAX)
+            .collect::<Result<_, _>>()
+            .expect("walks");
+        let (mut our_invokes, mut their_invokes) = (BTreeMap::new(), BTreeMap::new());
+        let (mut our_strings, mut their_strings) = (BTreeMap::new(), BTreeMap::new());
+        for (i, di) in walked.iter().zip(&d.insns) {
+            let at = format!("{what} pc {:#x}", di.pc);
+            assert_eq!(i.pc, di.pc, "{at}");
+            let name = match i.payload {
+                Some(appgov_dex::Payload::PackedSwitch) => "packed-switch-data",
+                Some(appgov_dex::Payload::SparseSwitch) => "sparse-switch-data",
+                Some(appgov_dex::Payload::FillArrayData) => "array-data",
+                None => i.name(),
+            };
+            assert_eq!(name, di.name, "{at}");
+            if let Some(v) = di.literal() {
+                assert_eq!(i.literal(), Some(v), "{at}");
+                n.literals += 1;
+            }
+            let Some((kind, idx)) = di.reference() else {
+                assert!(
+                    !matches!(
+                        i.reference(),
+                        Some(Reference::Method(_) | Reference::String(_))
+                    ),
+                    "{at}: dexdump shows no reference: {}",
+                    di.text
+                );
+                continue;
+            };
+            match (i.reference(), kind) {
+                (Some(Reference::Method(m)), "method") => {
+                    assert_eq!(m, idx, "{at}");
+                    let r = dex.method_ref(m).expect("method ref");
+                    let ours = format!("{}.{}:{}", r.class, r.name, r.signature);
+                    let theirs = di.invoked().unwrap_or_default().to_owned();
+                    assert!(lossy_eq(&ours, &theirs), "{at}: {ours} vs {theirs}");
+                    if ours != theirs {
+                        n.lossy_skipped += 1;
+                    }
+                    our_invokes.insert(idx, ours);
+                    their_invokes.insert(idx, theirs);
+                    n.invokes += 1;
+                }
+                (Some(Reference::MethodProto { method, .. }), "method") => {
+                    assert_eq!(method, idx, "{at}");
+                    n.invokes += 1;
+                }
+                (Some(Reference::String(s)), "string") => {
+                    assert_eq!(s, idx, "{at}");
+                    let ours = dex.string(s).expect("string").into_owned();
+                    let theirs = di.string().unwrap_or_default().to_owned();
+                    assert!(lossy_eq(&ours, &theirs), "{at}: {ours:?} vs {theirs:?}");
+                    if ours != theirs {
+                        n.lossy_skipped += 1;
+                    }
+                    our_strings.insert(idx, ours);
+                    their_strings.insert(idx, theirs);
+                    n.strings += 1;
+                }
+                (Some(Reference::Field(f)), "field") => assert_eq!(f, idx, "{at}"),
+                (Some(Reference::Type(t)), "type") => assert_eq!(t, idx, "{at}"),
+                (Some(Reference::CallSite(c)), "call_site") => assert_eq!(c, idx, "{at}"),
+                (Some(Reference::MethodHandle(h)), "method_handle") => assert_eq!(h, idx, "{at}"),
+                (Some(Reference::Proto(p)), "proto") => assert_eq!(p, idx, "{at}"),
+                (r, k) => panic!("{at}: ours {r:?}, dexdump {k}@{idx:x}: {}", di.text),
+            }
+        }
+        // The summary agrees with the per-instruction walk…
+        let summary_invokes: std::collections::BTreeSet<u32> =
+            summary.invokes.iter().copied().collect();
+        let summary_strings: std::collections::BTreeSet<u32> =
+            summary.strings.iter().copied().collect();
+        assert_eq!(
+            summary_invokes,
+            our_invokes.keys().copied().collect(),
+            "{what}"
+        );
+        assert_eq!(
+            summary_strings,
+            our_strings.keys().copied().collect(),
+            "{what}"
+        );
+        // …and the sets of invoked methods and strings equal dexdump's.
+        assert_eq!(
+            our_invokes.keys().collect::<Vec<_>>(),
+            their_invokes.keys().collect::<Vec<_>>(),
+            "{what}"
+        );
+        assert_eq!(
+            our_strings.keys().collect::<Vec<_>>(),
+            their_strings.keys().collect::<Vec<_>>(),
+            "{what}"
+        );
+        n.methods += 1;
+        n.instructions += walked.len();
+    }
+    Some(n)
+}
+
+fn dexdump_available() -> bool {
+    let ok = std::process::Command::new("dexdump")
+        .arg("-h")
+        .output()
+        .is_ok();
+    if !ok {
+        eprintln!("skipping: dexdump not installed (Debian package dexdump)");
+    }
+    ok
+}
+
+/// Bytecode against `dexdump -d` (Debian dexdump 11.0.0+r48-5) on files
+/// chosen for coverage: obfuscated (DexGuard), packed (Bangcle), v038,
+/// all three payload kinds, a malformed package. Every instruction's
+/// position, mnemonic, reference and literal, and per method the
+/// instruction count and the sets of invoked methods and strings.
+#[test]
+fn bytecode_matches_dexdump() {
+    let Some(dir) = corpus_dir() else { return };
+    if !dexdump_available() {
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("appgov-dex-code-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let mut total = Compared::default();
+    for (rel, entry) in [
+        ("apk/mastg__UnCrackable-Level1.apk", "classes.dex"),
+        ("apk/apkid__dexguard_6_1.apk", "classes.dex"),
+        ("apk/bangcle__bangcle_demo.apk", "classes.dex"),
+        ("apk-malformed/androguard__Invalid.apk", "classes.dex"),
+        (
+            "apk/npm-uia2__appium-uiautomator2-server-debug-androidTest.apk",
+            "classes.dex",
+        ),
+        (
+            "apk/npm-appium-settings__settings_apk-debug.apk",
+            "classes2.dex",
+        ),
+    ] {
+        let data = dex_of(&dir, rel, entry);
+        let n = compare_code_with_dexdump(rel, &data, &tmp).expect("dexdump runs");
+        eprintln!("{rel}!/{entry}: {n:?}");
+        assert!(n.methods > 0, "{rel}");
+        total.add(&n);
+    }
+    eprintln!("total: {total:?}");
+    assert!(total.instructions > 100_000, "{total:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The same comparison over every distinct dex in the corpus (about 40 s in
+/// a debug build, most of it dexdump).
+#[test]
+fn bytecode_whole_corpus_matches_dexdump() {
+    let Some(dir) = corpus_dir() else { return };
+    if !dexdump_available() {
+        return;
+    }
+    let tmp = std::env::temp_dir().join(format!("appgov-dex-code-all-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let sums = manifest(&dir);
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut files, mut total) = (0, Compared::default());
+    for rel in sums.keys() {
+        let folder = rel.split('/').next().unwrap_or("");
+        if !["apk", "apk-signing", "apk-malformed", "aab", "xapk"].contains(&folder)
+            || rel.ends_with(".idsig")
+        {
+            continue;
+        }
+        let data = read_checked(&dir, rel, &sums);
+        let mut entries = Vec::new();
+        dex_entries(&data, rel, &mut entries, 0);
+        for (label, bytes) in entries {
+            if !seen.insert(sha2::Sha256::digest(&bytes).to_vec()) {
+                continue;
+            }
+            let n = compare_code_with_dexdump(&label, &bytes, &tmp).expect("dexdump runs");
+            files += 1;
+            total.add(&n);
+        }
+    }
+    eprintln!("{files} distinct dex files: {total:?}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
+/// The whole-file budget and the per-method cap stop a pass early and say
+/// so; the default limits do not.
+#[test]
+fn code_walk_limits_on_a_real_file() {
+    let Some(dir) = corpus_dir() else { return };
+    let data = dex_of(&dir, "apk/mastg__UnCrackable-Level1.apk", "classes.dex");
+    let dex = parse(&data, &Limits::default()).expect("parses");
+    let all: Vec<_> = dex.method_codes().collect();
+    assert_eq!(all.len(), 15);
+    assert!(
+        all.iter()
+            .all(|(_, _, r)| r.as_ref().is_ok_and(|c| c.fault.is_none()))
+    );
+    // Class 1's `a(Context)`: `(flags & FLAG_DEBUGGABLE) != 0` (dexdump -d).
+    let (class, m, code) = &all[1];
+    let code = code.as_ref().expect("code");
+    assert_eq!((*class, code.insns_len, code.instructions), (1, 18, 11));
+    assert_eq!(code.field_refs, [0]);
+    assert_eq!(code.int_literals, [1, 0]);
+    let r = dex.method_ref(m.method_idx).expect("ref");
+    assert_eq!(
+        (r.name.as_ref(), r.signature.as_str()),
+        ("a", "(Landroid/content/Context;)Z")
+    );
+    let invoked: Vec<String> = code
+        .invokes
+        .iter()
+        .filter_map(|&i| dex.method_ref(i))
+        .map(|r| format!("{}.{}", r.class_name(), r.name))
+        .collect();
+    assert_eq!(
+        invoked,
+        [
+            "android.content.Context.getApplicationContext",
+            "android.content.Context.getApplicationInfo"
+        ]
+    );
+
+    let small = Limits {
+        max_code_instructions: 60,
+        ..Limits::default()
+    };
+    let dex = parse(&data, &small).expect("parses");
+    let mut pass = dex.method_codes();
+    let got: Vec<_> = pass.by_ref().collect();
+    assert!(pass.budget_exhausted());
+    assert!(got.len() < 15);
+    let (last, rest) = got.split_last().expect("items");
+    assert!(matches!(
+        last.2,
+        Err(appgov_dex::CodeError::BudgetExhausted { limit: 60 })
+    ));
+    assert!(rest.iter().all(|(_, _, r)| r.is_ok()));
+    assert!(pass.next().is_none());
+
+    let per_method = Limits {
+        max_method_instructions: 5,
+        ..Limits::default()
+    };
+    let dex = parse(&data, &per_method).expect("parses");
+    let capped = dex
+        .method_codes()
+        .filter(|(_, _, r)| {
+            r.as_ref().is_ok_and(|c| {
+                assert!(c.instructions <= 5);
+                matches!(
+                    c.fault,
+                    Some(appgov_dex::WalkError::InstructionLimit { limit: 5, .. })
+                )
+            })
+        })
+        .count();
+    assert!(capped > 5, "{capped}");
+}
+
+/// Random byte flips in a real dex (a deterministic generator, no fuzzer)
+/// never make the code walk panic or run away.
+#[test]
+fn mutated_code_never_panics() {
+    let Some(dir) = corpus_dir() else { return };
+    let original = dex_of(&dir, "apk/mastg__UnCrackable-Level1.apk", "classes.dex");
+    let limits = Limits {
+        verify_checksum: false,
+        verify_signature: false,
+        ..Limits::default()
+    };
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut faults = 0;
+    for round in 0..1500 {
+        let mut data = original.clone();
+        // Aim most flips at the code and class_data (after the id tables).
+        for _ in 0..1 + round % 8 {
+            let at = 0x77c + (next() as usize) % (data.len() - 0x77c);
+            data[at] = next() as u8;
+        }
+        let Ok(dex) = parse(&data, &limits) else {
+            continue;
+        };
+        let mut steps = 0u64;
+        for (_, _, code) in dex.method_codes() {
+            match code {
+                Ok(c) => {
+                    steps += u64::from(c.instructions);
+                    faults += usize::from(c.fault.is_some());
+                }
+                Err(_) => faults += 1,
+            }
+        }
+        assert!(steps <= 4 * data.len() as u64 + (1 << 20));
+    }
+    assert!(faults > 0, "flips should break some code");
 }

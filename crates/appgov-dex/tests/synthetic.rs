@@ -339,3 +339,76 @@ fn shared_huge_string_stays_fast() {
     assert_eq!(dex.strings().count(), n);
     assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
 }
+
+#[test]
+fn shared_huge_code_item_stays_bounded() {
+    // 200k methods whose class_data all point at one 64k-unit code_item:
+    // a naive walk is 13 billion instructions. The pass budget (about four
+    // steps per input byte) must stop it, and say so.
+    let mut b = basic();
+    while !b.bytes.len().is_multiple_of(4) {
+        b.bytes.push(0);
+    }
+    let code_off = b.bytes.len();
+    let units = 1u32 << 16;
+    for x in [1u16, 0, 0, 0] {
+        b.bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    b.bytes.extend_from_slice(&0u32.to_le_bytes());
+    b.bytes.extend_from_slice(&units.to_le_bytes());
+    b.bytes.extend(std::iter::repeat_n(0u8, 2 * units as usize)); // nops
+    let class_data_off = b.bytes.len();
+    let n = 200_000u32;
+    for x in [0, 0, n, 0] {
+        uleb(&mut b.bytes, x);
+    }
+    for _ in 0..n {
+        for x in [0, 1, code_off as u32] {
+            uleb(&mut b.bytes, x);
+        }
+    }
+    put_u32(&mut b.bytes, b.class_defs_off + 24, class_data_off as u32);
+    let len = b.bytes.len() as u32;
+    put_u32(&mut b.bytes, 32, len);
+    fix_hashes(&mut b.bytes);
+
+    let start = std::time::Instant::now();
+    let dex = parse(&b.bytes, &Limits::default()).expect("parses");
+    let mut pass = dex.method_codes();
+    let mut walked = 0u64;
+    let mut items = 0u64;
+    let mut last = None;
+    for (class, m, code) in pass.by_ref() {
+        assert_eq!((class, m.code_off), (0, code_off as u32));
+        items += 1;
+        if let Ok(c) = &code {
+            assert_eq!(c.fault, None);
+            assert_eq!(c.instructions, units);
+            walked += u64::from(c.instructions);
+        }
+        last = Some(code);
+    }
+    assert!(pass.budget_exhausted());
+    assert!(matches!(
+        last,
+        Some(Err(appgov_dex::CodeError::BudgetExhausted { .. }))
+    ));
+    let budget = 4 * u64::from(len) + (1 << 20);
+    assert!(walked <= budget, "{walked} > {budget}");
+    assert!(items < 100, "{items}");
+    assert!(start.elapsed().as_secs() < 5, "took {:?}", start.elapsed());
+
+    // One method: every code unit is read, and a code_item past the end
+    // is an error, not a panic.
+    let code = dex.method_code(code_off as u32).expect("code");
+    assert_eq!(code.insns_len, units);
+    assert!(dex.method_code(len - 8).is_err());
+    assert!(dex.method_code(u32::MAX).is_err());
+}
+
+#[test]
+fn methods_without_code_are_skipped() {
+    let b = basic();
+    let dex = parse(&b.bytes, &Limits::default()).expect("parses");
+    assert_eq!(dex.method_codes().count(), 0);
+}

@@ -1,0 +1,31 @@
+//! Every check, in catalog order.
+
+use crate::rule::Rule;
+use crate::rules::*;
+
+pub static RULES: &[&dyn Rule] = &[
+    &not_hardened::NotHardened,
+    &debuggable::Debuggable,
+    &allow_backup::AllowBackup,
+    &cleartext_traffic::CleartextTraffic,
+    &user_trust_anchors::UserTrustAnchors,
+    &v1_only_signing::V1OnlySigning,
+    &debug_certificate::DebugCertificate,
+    &exported_components::ExportedComponents,
+    &outdated_target_sdk::OutdatedTargetSdk,
+    &missing_64bit::Missing64Bit,
+    &unusual_permissions::UnusualPermissions,
+    &installed_apps::InstalledApps,
+    &device_ids::DeviceIds,
+    &clipboard::Clipboard,
+    &ads_sdk::AdsSdk,
+    &no_certificate_pinning::NoCertificatePinning,
+];
+
+/// A check by id (`PKG-002`) or name (`debuggable`), case-insensitively.
+pub fn find(key: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name.eq_ignore_ascii_case(key))
+}

@@ -1,0 +1,44 @@
+//! One check per file. Each declares its metadata and documentation with
+//! `declare_rule!` and implements [`crate::Rule`]; `registry.rs` lists them.
+
+pub mod ads_sdk;
+pub mod allow_backup;
+pub mod cleartext_traffic;
+pub mod clipboard;
+pub mod debug_certificate;
+pub mod debuggable;
+pub mod device_ids;
+pub mod exported_components;
+pub mod installed_apps;
+pub mod missing_64bit;
+pub mod no_certificate_pinning;
+pub mod not_hardened;
+pub mod outdated_target_sdk;
+pub mod unusual_permissions;
+pub mod user_trust_anchors;
+pub mod v1_only_signing;
+
+use crate::{Context, Evidence};
+use appgov_knowledge::ApiRule;
+
+/// Most API references listed as evidence per finding.
+const MAX_API_EVIDENCE: usize = 30;
+
+/// Evidence for every referenced framework API among the catalog's rules
+/// that `select` picks, leaving out the inconclusive ones.
+pub(crate) fn api_evidence(cx: &Context<'_>, select: impl Fn(&ApiRule) -> bool) -> Vec<Evidence> {
+    let mut ev = Vec::new();
+    for rule in cx
+        .knowledge
+        .apis
+        .iter()
+        .filter(|a| !a.inconclusive && select(a))
+    {
+        for r in cx.api_refs(&rule.class, &rule.methods) {
+            if ev.len() < MAX_API_EVIDENCE {
+                ev.push(Evidence::new("api", None, r.to_string()));
+            }
+        }
+    }
+    ev
+}

@@ -1,0 +1,189 @@
+//! Knowledge that is data, not code: the notice's articles, SDK and packer
+//! signatures, permission and framework-API → personal-information maps, and
+//! OS / app-store requirements. Each lives in a versioned TOML file under
+//! `data/`, every entry names its sources, and [`Knowledge::builtin`]
+//! parses and validates them all (a broken file is a start-up error, never a
+//! silently smaller catalog).
+//!
+//! Pure: no I/O. The built-in files are compiled in; a caller that wants to
+//! load replacements reads them and passes the text to [`Knowledge::parse`].
+
+pub mod notice;
+pub mod packer;
+pub mod pi;
+pub mod requirements;
+pub mod sdk;
+mod validate;
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub use notice::Article;
+pub use packer::{Packer, PackerEvidence};
+pub use pi::{ApiRule, PermissionInfo, PiCategory};
+pub use requirements::{ApiLevel, StoreRequirement};
+pub use sdk::{Sdk, SdkCategory, SdkEvidence};
+
+/// Version of the data-file format this build reads (`schema = N` in each file).
+pub const SCHEMA: u32 = 1;
+
+/// A cited source, referenced by `id` from entries of the same file.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    pub id: String,
+    pub title: String,
+    /// Where to check it (a URL, or a document reference for print sources).
+    pub url: String,
+}
+
+/// One data file's text, by file name (`sdks.toml`, …).
+pub struct DataFile<'a> {
+    pub name: &'a str,
+    pub text: &'a str,
+}
+
+/// The built-in data files, compiled into the binary.
+pub const BUILTIN: &[DataFile<'static>] = &[
+    DataFile {
+        name: "notice.toml",
+        text: include_str!("../data/notice.toml"),
+    },
+    DataFile {
+        name: "pi.toml",
+        text: include_str!("../data/pi.toml"),
+    },
+    DataFile {
+        name: "sdks.toml",
+        text: include_str!("../data/sdks.toml"),
+    },
+    DataFile {
+        name: "packers.toml",
+        text: include_str!("../data/packers.toml"),
+    },
+    DataFile {
+        name: "requirements.toml",
+        text: include_str!("../data/requirements.toml"),
+    },
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum KnowledgeError {
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: schema {found}, this build reads schema {SCHEMA}")]
+    Schema { file: String, found: u32 },
+    #[error("{file}: {}", .problems.join("; "))]
+    Invalid { file: String, problems: Vec<String> },
+    #[error("data file {0} missing")]
+    Missing(String),
+}
+
+/// Everything the checks know, validated.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub articles: Vec<Article>,
+    pub pi_categories: Vec<PiCategory>,
+    pub permissions: Vec<PermissionInfo>,
+    pub apis: Vec<ApiRule>,
+    pub sdks: Vec<Sdk>,
+    pub packers: Vec<Packer>,
+    pub api_levels: Vec<ApiLevel>,
+    pub store_requirements: Vec<StoreRequirement>,
+    /// Sources of every file, by file name.
+    pub sources: BTreeMap<String, Vec<Source>>,
+}
+
+fn parse_file<T: serde::de::DeserializeOwned + HasSchema>(
+    files: &[DataFile<'_>],
+    name: &str,
+) -> Result<T, KnowledgeError> {
+    let f = files
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| KnowledgeError::Missing(name.into()))?;
+    let v: T = toml::from_str(f.text).map_err(|e| KnowledgeError::Parse {
+        file: name.into(),
+        message: e.to_string(),
+    })?;
+    if v.schema() != SCHEMA {
+        return Err(KnowledgeError::Schema {
+            file: name.into(),
+            found: v.schema(),
+        });
+    }
+    Ok(v)
+}
+
+trait HasSchema {
+    fn schema(&self) -> u32;
+}
+
+macro_rules! has_schema {
+    ($($t:ty),*) => {$(
+        impl HasSchema for $t {
+            fn schema(&self) -> u32 {
+                self.schema
+            }
+        }
+    )*};
+}
+has_schema!(
+    notice::NoticeFile,
+    pi::PiFile,
+    sdk::SdkFile,
+    packer::PackerFile,
+    requirements::RequirementsFile
+);
+
+impl Knowledge {
+    /// The compiled-in catalog. Panics never; an invalid built-in file is an
+    /// error the binary reports at start-up (and a test keeps it from shipping).
+    pub fn builtin() -> Result<Knowledge, KnowledgeError> {
+        Self::parse(BUILTIN)
+    }
+
+    /// Parses and validates a full set of data files.
+    pub fn parse(files: &[DataFile<'_>]) -> Result<Knowledge, KnowledgeError> {
+        let notice: notice::NoticeFile = parse_file(files, "notice.toml")?;
+        let pi: pi::PiFile = parse_file(files, "pi.toml")?;
+        let sdks: sdk::SdkFile = parse_file(files, "sdks.toml")?;
+        let packers: packer::PackerFile = parse_file(files, "packers.toml")?;
+        let req: requirements::RequirementsFile = parse_file(files, "requirements.toml")?;
+        let mut sources = BTreeMap::new();
+        sources.insert("notice.toml".to_string(), notice.source.clone());
+        sources.insert("pi.toml".to_string(), pi.source.clone());
+        sources.insert("sdks.toml".to_string(), sdks.source.clone());
+        sources.insert("packers.toml".to_string(), packers.source.clone());
+        sources.insert("requirements.toml".to_string(), req.source.clone());
+        let k = Knowledge {
+            articles: notice.article,
+            pi_categories: pi.category,
+            permissions: pi.permission,
+            apis: pi.api,
+            sdks: sdks.sdk,
+            packers: packers.packer,
+            api_levels: req.api_level,
+            store_requirements: req.store,
+            sources,
+        };
+        validate::all(&k)?;
+        Ok(k)
+    }
+
+    pub fn article(&self, n: u32) -> Option<&Article> {
+        self.articles.iter().find(|a| a.number == n)
+    }
+    pub fn pi_category(&self, id: &str) -> Option<&PiCategory> {
+        self.pi_categories.iter().find(|c| c.id == id)
+    }
+    pub fn permission(&self, name: &str) -> Option<&PermissionInfo> {
+        self.permissions.iter().find(|p| p.name == name)
+    }
+    pub fn sdk(&self, id: &str) -> Option<&Sdk> {
+        self.sdks.iter().find(|s| s.id == id)
+    }
+    pub fn packer(&self, id: &str) -> Option<&Packer> {
+        self.packers.iter().find(|p| p.id == id)
+    }
+}

@@ -1,0 +1,62 @@
+//! The shipped data files parse and validate, and hold what the checks need.
+
+use appgov_knowledge::{DataFile, Knowledge, KnowledgeError};
+
+#[test]
+fn builtin_catalog_is_valid() {
+    let k = Knowledge::builtin().unwrap_or_else(|e| panic!("{e}"));
+    assert!(!k.sdks.is_empty());
+}
+
+#[test]
+fn broken_files_are_rejected_with_the_reason() {
+    let mut files: Vec<DataFile<'_>> = appgov_knowledge::BUILTIN
+        .iter()
+        .map(|f| DataFile {
+            name: f.name,
+            text: f.text,
+        })
+        .collect();
+    let bad_schema = "schema = 2\narticle = []\n";
+    files[0] = DataFile {
+        name: "notice.toml",
+        text: bad_schema,
+    };
+    assert!(matches!(
+        Knowledge::parse(&files),
+        Err(KnowledgeError::Schema { found: 2, .. })
+    ));
+    let sdks = appgov_knowledge::BUILTIN
+        .iter()
+        .find(|f| f.name == "sdks.toml")
+        .unwrap()
+        .text;
+    // An SDK citing a source its file does not declare.
+    let unsourced = format!(
+        "{sdks}\n[[sdk]]\nid = \"x-test\"\nname_zh = \"x\"\nname_en = \"x\"\nvendor_zh = \"x\"\nvendor_en = \"x\"\ncategory = \"other\"\ncollects_pi = \"none\"\nsources = [\"nowhere\"]\n[sdk.evidence]\npackages = [\"x.test.unique\"]\n"
+    );
+    let mut files2: Vec<DataFile<'_>> = appgov_knowledge::BUILTIN
+        .iter()
+        .map(|f| DataFile {
+            name: f.name,
+            text: f.text,
+        })
+        .collect();
+    let i = files2.iter().position(|f| f.name == "sdks.toml").unwrap();
+    files2[i] = DataFile {
+        name: "sdks.toml",
+        text: &unsourced,
+    };
+    let err = Knowledge::parse(&files2).unwrap_err().to_string();
+    assert!(err.contains("unknown source \"nowhere\""), "{err}");
+    // Unknown fields are typos, not silently ignored data.
+    let typo = sdks.replace("collects_pi", "collect_pi");
+    files2[i] = DataFile {
+        name: "sdks.toml",
+        text: &typo,
+    };
+    assert!(matches!(
+        Knowledge::parse(&files2),
+        Err(KnowledgeError::Parse { .. })
+    ));
+}
