@@ -17,6 +17,7 @@ sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
 import make_synthetic  # noqa: E402
+import sdk_compare  # noqa: E402
 
 CORPUS = HERE.parent.parent / "shared" / "corpus"
 
@@ -130,6 +131,46 @@ class Synthetic(unittest.TestCase):
                     self.assertEqual(data_offset(a, info) % 4, 0)
             self.assertTrue(any(n.startswith("lib/arm64-v8a/") for n in names))
             json.dumps(stats)
+
+
+class SdkCompare(unittest.TestCase):
+    """bench/sdk_compare.py: data files parse, and the scoring follows the verdicts."""
+
+    def test_map_and_verdicts_parse(self):
+        tmap, pmap = sdk_compare.load_map(sdk_compare.MAP)
+        self.assertIn("G. Ads", tmap)
+        self.assertEqual(tmap["G. Ads"][0], {"google-ads-identifier"})
+        self.assertIn("DexGuard", pmap)
+        ids = sdk_compare.catalog_ids()
+        for name, (mids, rel, why) in tmap.items():
+            self.assertIn(rel, ("same", "granularity", "none"), name)
+            self.assertTrue(why.strip(), name)
+            self.assertLessEqual(mids, ids, name)
+        verdicts = sdk_compare.load_verdicts(sdk_compare.VERDICTS)
+        for (_f, side, _n), (v, ev) in verdicts.items():
+            allowed = sdk_compare.VERDICTS_APKID if side.startswith("apkid") else sdk_compare.VERDICTS_OURS
+            self.assertIn(v, allowed | {"our_fn", "their_fp", "our_fp", "their_fn"})
+            self.assertTrue(ev.strip())
+
+    def test_scoring(self):
+        tmap = {"G. Ads": ({"google-ads-identifier"}, "same", "x"),
+                "G. AdMob": ({"google-admob"}, "same", "x"),
+                "G. DoubleClick": ({"google-admob"}, "granularity", "x")}
+        ag = {"error": None, "packers": {},
+              "sdks": {"google-admob": {"evidence": []}, "okhttp": {"evidence": []}}}
+        ak = {"error": None, "protections": {},
+              "trackers": {"G. AdMob": {"level": "class"}, "G. DoubleClick": {"level": "host"},
+                           "G. Ads": {"level": "string"}}}
+        verdicts = {("f", "apkid", "G. Ads"): ("their_fp", "e"),
+                    ("f", "appgov", "okhttp"): ("out_of_scope", "e")}
+        row = sdk_compare.compare_file("f", ag, ak, tmap, {}, verdicts)
+        self.assertEqual([a["apkid"] for a in row["agree"]], ["G. AdMob", "G. DoubleClick"])
+        self.assertEqual([(d["side"], d["name"]) for d in row["diffs"]],
+                         [("apkid", "G. Ads"), ("appgov", "okhttp")])
+        t = sdk_compare.totals([row])
+        self.assertEqual(t["ours"], {"tp": 1, "fp": 0, "fn": 0, "precision": 1.0, "recall": 1.0})
+        self.assertEqual((t["theirs"]["tp"], t["theirs"]["fp"]), (2, 1))
+        self.assertEqual(t["out_of_scope"], 1)
 
 
 if __name__ == "__main__":

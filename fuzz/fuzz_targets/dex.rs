@@ -5,7 +5,15 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let limits = appgov_dex::Limits::default();
+    // Default limits, except a smaller bytecode budget: the default (about
+    // 4 instructions per byte plus 2^20) is fine in production but lets
+    // every input cost a million decodes under the sanitiser, which starves
+    // the fuzzer. The same code paths, including budget exhaustion, run.
+    let limits = appgov_dex::Limits {
+        max_code_instructions: 50_000,
+        max_method_instructions: 20_000,
+        ..appgov_dex::Limits::default()
+    };
     let Ok(dex) = appgov_dex::parse(data, &limits) else {
         return;
     };
@@ -41,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
             let Ok(code) = dex.code_item(m.code_off) else {
                 continue;
             };
-            for insn in code.instructions(10_000).flatten() {
+            for insn in code.instructions(5_000).flatten() {
                 steps += 1;
                 std::hint::black_box((
                     insn.name(),
@@ -52,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
                     insn.units(),
                 ));
             }
-            if steps > 100_000 {
+            if steps > 20_000 {
                 return;
             }
         }

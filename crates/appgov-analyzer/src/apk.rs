@@ -12,6 +12,7 @@ use appgov_facts::{
 };
 use appgov_zip::{Entry, ReadAt, ZipArchive};
 
+use crate::code::{BitSet, CodeCollector};
 use crate::endpoints::EndpointCollector;
 use crate::manifest::{self, Resolver};
 use crate::{Options, hashes, nsc, signing, sniff};
@@ -76,24 +77,10 @@ impl Layout<'_> {
 pub struct Collector {
     pub endpoints: EndpointCollector,
     pub packages: BTreeMap<String, u64>,
-    /// Framework methods referenced, deduplicated at the end (method ids are
-    /// unique within one dex, so duplicates are only across files).
-    pub api_refs: Vec<String>,
+    /// Framework API references and uses, code signals.
+    pub code: CodeCollector,
 }
 
-/// Framework packages whose referenced methods are reported as API use.
-/// As type descriptors, so most method references are rejected before any
-/// conversion or allocation.
-const FRAMEWORK_PREFIXES: &[&str] = &[
-    "Landroid/",
-    "Ljava/",
-    "Ljavax/",
-    "Ldalvik/",
-    "Lorg/apache/http/",
-    "Lorg/json/",
-];
-/// Bounds the references collected before deduplication.
-const MAX_API_REFS: usize = 500_000;
 /// Text assets bigger than this are inventoried but not scanned for endpoints.
 const MAX_SCANNED_TEXT: u64 = 8 << 20;
 /// Nested packages bigger than this are inventoried but not opened.
@@ -562,17 +549,18 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
         *col.packages.entry(p.name.clone()).or_default() += p.classes;
     }
     let location = format!("dex:{path}");
-    for s in dex.strings() {
-        col.endpoints.scan(&s, &location);
-    }
-    for m in dex.method_refs() {
-        if col.api_refs.len() >= MAX_API_REFS {
-            break;
+    // Strings holding endpoints, so the code scan can tell which code loads them.
+    let mut endpoint_strings = BitSet::default();
+    if !col.endpoints.disabled {
+        endpoint_strings = BitSet::with_len(dex.string_count());
+        for (i, s) in (0u32..).zip(dex.strings()) {
+            if col.endpoints.scan(&s, &location) {
+                endpoint_strings.insert(i);
+            }
         }
-        if FRAMEWORK_PREFIXES.iter().any(|p| m.class.starts_with(p)) {
-            col.api_refs.push(format!("{}.{}", m.class_name(), m.name));
-        }
     }
+    col.code
+        .scan_dex(&dex, path, &endpoint_strings, &mut col.endpoints, facts);
     facts.dex.classes += u64::from(summary.classes);
     facts.dex.strings += u64::from(summary.strings);
     facts.dex.methods += u64::from(summary.methods);
@@ -882,9 +870,7 @@ pub fn finish(col: Collector, facts: &mut Facts) {
         .into_iter()
         .map(|(name, classes)| PackageCount { name, classes })
         .collect();
-    facts.dex.api_refs = col.api_refs;
-    facts.dex.api_refs.sort_unstable();
-    facts.dex.api_refs.dedup();
+    col.code.finish(facts);
 }
 
 /// `classes.dex` < `classes2.dex` < … < `classes10.dex`, top-level before nested.

@@ -31,52 +31,76 @@ const BARE_HOST_TLDS: &[&str] = &[
     "wang", "pub", "fun", "store", "bank", "gd", "ly", "gl",
 ];
 
+/// Most packages recorded per value (code that loads the string holding it).
+const MAX_PACKAGES_PER_VALUE: usize = 16;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Url,
+    Domain,
+    Ip,
+    Email,
+}
+
+/// Where one value was found, and which code loads it.
+#[derive(Default)]
+struct Places {
+    found_in: BTreeSet<String>,
+    packages: BTreeSet<String>,
+}
+
 /// Collects endpoints from text found at named locations.
 #[derive(Default)]
 pub struct EndpointCollector {
     /// Off when the caller did not ask for endpoints: scanning is then free.
     pub disabled: bool,
-    urls: BTreeMap<String, BTreeSet<String>>,
-    domains: BTreeMap<String, BTreeSet<String>>,
-    ips: BTreeMap<String, BTreeSet<String>>,
-    emails: BTreeMap<String, BTreeSet<String>>,
+    urls: BTreeMap<String, Places>,
+    domains: BTreeMap<String, Places>,
+    ips: BTreeMap<String, Places>,
+    emails: BTreeMap<String, Places>,
 }
 
 impl EndpointCollector {
     /// Scan one string (a DEX string, a resource value, a line of an asset).
-    pub fn scan(&mut self, text: &str, location: &str) {
-        if self.disabled || text.len() < 4 {
-            return;
+    /// Returns whether it held any endpoint.
+    pub fn scan(&mut self, text: &str, location: &str) -> bool {
+        if self.disabled {
+            return false;
         }
-        let bytes = text.as_bytes();
-        let mut found_url = false;
-        for pos in memchr::memmem::find_iter(bytes, b"://") {
-            if let Some((url, host)) = url_at(text, pos) {
-                found_url = true;
-                insert(&mut self.urls, url.to_string(), location);
-                self.add_host(host, location);
-            }
-        }
-        if memchr::memchr(b'@', bytes).is_some() {
-            for (email, domain) in emails_in(text) {
-                insert(&mut self.emails, email.to_ascii_lowercase(), location);
-                self.add_host(domain, location);
-            }
-        }
-        if !found_url {
-            let trimmed = text.trim();
-            if let Some(host) = bare_host(trimmed) {
-                self.add_host(host, location);
-            }
-        }
+        let mut found = false;
+        each_endpoint(text, |kind, value| {
+            found = true;
+            insert(self.map(kind), value, location);
+        });
+        found
     }
 
-    fn add_host(&mut self, host: &str, location: &str) {
-        let host = host.trim_end_matches('.').to_ascii_lowercase();
-        if is_ipv4(&host) || host.starts_with('[') {
-            insert(&mut self.ips, host, location);
-        } else if !host.is_empty() {
-            insert(&mut self.domains, host, location);
+    /// Records that code in `packages` loads `text` (a DEX string that
+    /// [`EndpointCollector::scan`] found endpoints in).
+    pub fn attribute(&mut self, text: &str, packages: &[String]) {
+        if self.disabled {
+            return;
+        }
+        each_endpoint(text, |kind, value| {
+            if let Some(places) = self.map(kind).get_mut(&value) {
+                for p in packages {
+                    if places.packages.len() >= MAX_PACKAGES_PER_VALUE {
+                        break;
+                    }
+                    if !places.packages.contains(p) {
+                        places.packages.insert(p.clone());
+                    }
+                }
+            }
+        });
+    }
+
+    fn map(&mut self, kind: Kind) -> &mut BTreeMap<String, Places> {
+        match kind {
+            Kind::Url => &mut self.urls,
+            Kind::Domain => &mut self.domains,
+            Kind::Ip => &mut self.ips,
+            Kind::Email => &mut self.emails,
         }
     }
 
@@ -90,23 +114,67 @@ impl EndpointCollector {
     }
 }
 
-fn insert(map: &mut BTreeMap<String, BTreeSet<String>>, value: String, location: &str) {
+/// Calls `f` with every endpoint in `text`, normalised (hosts and e-mail
+/// addresses in lower case).
+fn each_endpoint(text: &str, mut f: impl FnMut(Kind, String)) {
+    if text.len() < 4 {
+        return;
+    }
+    let host = |host: &str, f: &mut dyn FnMut(Kind, String)| {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if is_ipv4(&host) || host.starts_with('[') {
+            f(Kind::Ip, host);
+        } else if !host.is_empty() {
+            f(Kind::Domain, host);
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut found_url = false;
+    for pos in memchr::memmem::find_iter(bytes, b"://") {
+        if let Some((url, h)) = url_at(text, pos) {
+            found_url = true;
+            f(Kind::Url, url.to_string());
+            host(h, &mut f);
+        }
+    }
+    if memchr::memchr(b'@', bytes).is_some() {
+        for (email, domain) in emails_in(text) {
+            f(Kind::Email, email.to_ascii_lowercase());
+            host(domain, &mut f);
+        }
+    }
+    if !found_url {
+        let trimmed = text.trim();
+        if let Some(h) = bare_host(trimmed) {
+            host(h, &mut f);
+        }
+    }
+}
+
+fn insert(map: &mut BTreeMap<String, Places>, value: String, location: &str) {
     if let Some(places) = map.get_mut(&value) {
-        if places.len() < MAX_LOCATIONS_PER_VALUE && !places.contains(location) {
-            places.insert(location.to_string());
+        if places.found_in.len() < MAX_LOCATIONS_PER_VALUE && !places.found_in.contains(location) {
+            places.found_in.insert(location.to_string());
         }
         return;
     }
     if map.len() < MAX_VALUES_PER_KIND {
-        map.insert(value, BTreeSet::from([location.to_string()]));
+        map.insert(
+            value,
+            Places {
+                found_in: BTreeSet::from([location.to_string()]),
+                packages: BTreeSet::new(),
+            },
+        );
     }
 }
 
-fn located(map: BTreeMap<String, BTreeSet<String>>) -> Vec<Located> {
+fn located(map: BTreeMap<String, Places>) -> Vec<Located> {
     map.into_iter()
         .map(|(value, places)| Located {
             value,
-            found_in: places.into_iter().collect(),
+            found_in: places.found_in.into_iter().collect(),
+            packages: places.packages.into_iter().collect(),
         })
         .collect()
 }

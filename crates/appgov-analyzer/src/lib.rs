@@ -5,6 +5,7 @@
 //! by the largest entry the analyser inflates, not by the file size.
 
 mod apk;
+mod code;
 mod container;
 mod endpoints;
 mod hashes;
@@ -12,6 +13,8 @@ mod manifest;
 mod nsc;
 mod signing;
 mod sniff;
+#[cfg(test)]
+mod testdex;
 
 pub use appgov_facts::Facts;
 use appgov_facts::InputInfo;
@@ -30,6 +33,12 @@ pub struct Options {
     pub verify_signatures: bool,
     /// Which groups of facts to gather besides identity and the manifest.
     pub sections: Sections,
+    /// Keep `dex.api_uses` (callers of each framework API) only for these
+    /// APIs: `class.method`, or a class for all its methods; sorted. `None`
+    /// keeps every API. A bank app calls ten thousand framework methods;
+    /// the checks need the callers of the few that reach personal
+    /// information, and listing all of them would double the JSON.
+    pub api_uses_for: Option<Vec<String>>,
 }
 
 impl Default for Options {
@@ -39,6 +48,7 @@ impl Default for Options {
             max_nesting: 3,
             verify_signatures: true,
             sections: Sections::ALL,
+            api_uses_for: None,
         }
     }
 }
@@ -196,6 +206,7 @@ pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts
     facts.analysed = options.sections.names(options.verify_signatures);
     let mut col = apk::Collector::default();
     col.endpoints.disabled = !options.sections.endpoints;
+    col.code.uses_for = options.api_uses_for.clone();
     match kind {
         "aab" => container::analyze_bundle(&zip, &mut facts, &mut col, options),
         "apks" | "xapk" => container::analyze_split_set(&zip, &mut facts, &mut col, options),
@@ -210,5 +221,14 @@ pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts
         ),
     }
     apk::finish(col, &mut facts);
+    if let Some(watch) = &options.api_uses_for {
+        let watched = |api: &str| {
+            watch.binary_search_by(|w| w.as_str().cmp(api)).is_ok()
+                || api.rsplit_once('.').is_some_and(|(class, _)| {
+                    watch.binary_search_by(|w| w.as_str().cmp(class)).is_ok()
+                })
+        };
+        facts.dex.api_uses.retain(|u| watched(&u.api));
+    }
     facts
 }

@@ -271,3 +271,39 @@ fn vasdolly_v1_channel_in_the_zip_comment() {
     assert!(f.signing.verified, "{}", f.signing.verdict);
     assert_eq!(f.package, base.package);
 }
+
+#[test]
+fn api_uses_can_be_limited_to_watched_apis() {
+    let Some(file) = CorpusFile::named("apk/mobsf__android.apk") else {
+        return;
+    };
+    let data = file.read_checked();
+    let all = analyze(&data, &file.rel, &Options::default());
+    let watch = vec![
+        "android.content.pm.PackageManager".to_string(),
+        "android.telephony.TelephonyManager.getDeviceId".to_string(),
+    ];
+    let some = analyze(
+        &data,
+        &file.rel,
+        &Options {
+            api_uses_for: Some(watch),
+            ..Options::default()
+        },
+    );
+    assert!(all.dex.api_uses.len() > 1000, "{}", all.dex.api_uses.len());
+    assert!(!some.dex.api_uses.is_empty());
+    for u in &some.dex.api_uses {
+        assert!(
+            u.api.starts_with("android.content.pm.PackageManager.")
+                || u.api == "android.telephony.TelephonyManager.getDeviceId",
+            "{}",
+            u.api
+        );
+        // The same callers as without the watch list.
+        let full = all.dex.api_uses.iter().find(|x| x.api == u.api).unwrap();
+        assert_eq!(full.callers, u.callers);
+    }
+    // Everything else is unchanged.
+    assert_eq!(all.dex.api_refs, some.dex.api_refs);
+}

@@ -85,4 +85,7 @@ pub struct Finding {
     pub message_zh: String,
     pub message_en: String,
     pub evidence: Vec<Evidence>,
+    /// The policy's suppression that matched, active or expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<crate::policy::AppliedSuppression>,
 }

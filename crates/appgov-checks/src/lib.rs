@@ -5,7 +5,9 @@
 //! Pure: facts and knowledge in, [`Analysis`] out; no I/O, no async.
 
 pub mod detect;
+pub mod diff;
 pub mod finding;
+pub mod policy;
 pub mod registry;
 pub mod rule;
 pub mod rules;
@@ -16,6 +18,7 @@ use serde::Serialize;
 
 pub use detect::{PackerHit, SdkHit};
 pub use finding::{Evidence, Finding, Severity};
+pub use policy::Policy;
 pub use registry::RULES;
 pub use rule::{Rule, RuleMeta};
 
@@ -28,6 +31,9 @@ pub struct Context<'a> {
     /// Today's date, `YYYY-MM-DD`, for requirements in force and expiry
     /// (passed in: this crate reads no clock).
     pub today: String,
+    /// The institution's policy, when one is given.
+    pub policy: Option<&'a Policy>,
+    api_refs_sorted: bool,
 }
 
 impl Context<'_> {
@@ -46,9 +52,16 @@ impl Context<'_> {
         class: &'s str,
         methods: &'s [String],
     ) -> impl Iterator<Item = &'s str> + 's {
-        self.facts.dex.api_refs.iter().filter_map(move |r| {
-            let (c, m) = r.rsplit_once('.')?;
-            (c == class && methods.iter().any(|x| x == m)).then_some(r.as_str())
+        let refs = &self.facts.dex.api_refs;
+        methods.iter().filter_map(move |m| {
+            let key = format!("{class}.{m}");
+            // The analyser sorts `api_refs`; facts from elsewhere may not be.
+            let found = if self.api_refs_sorted {
+                refs.binary_search(&key).ok()
+            } else {
+                refs.iter().position(|r| *r == key)
+            };
+            found.map(|i| refs[i].as_str())
         })
     }
 }
@@ -60,10 +73,40 @@ pub struct Analysis {
     pub packers: Vec<PackerHit>,
     /// Most severe first, then by check id.
     pub findings: Vec<Finding>,
+    /// Findings an active policy suppression covers (kept for the record).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Finding>,
 }
 
-/// Detects SDKs and packers and runs every check.
+impl Analysis {
+    pub fn empty() -> Analysis {
+        Analysis {
+            sdks: Vec::new(),
+            packers: Vec::new(),
+            findings: Vec::new(),
+            suppressed: Vec::new(),
+        }
+    }
+    /// Whether any finding in force is at least as severe as `threshold`
+    /// (the CI gate).
+    pub fn fails(&self, threshold: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity.at_least(threshold))
+    }
+}
+
+/// Detects SDKs and packers and runs every check, without a policy.
 pub fn analyse(facts: &Facts, knowledge: &Knowledge, today: &str) -> Analysis {
+    analyse_with_policy(facts, knowledge, None, today)
+}
+
+/// Detects SDKs and packers, runs every check, then applies the policy's
+/// severity overrides and suppressions.
+pub fn analyse_with_policy(
+    facts: &Facts,
+    knowledge: &Knowledge,
+    policy: Option<&Policy>,
+    today: &str,
+) -> Analysis {
     let sdks = detect::sdks(facts, knowledge);
     let packers = detect::packers(facts, knowledge);
     let cx = Context {
@@ -72,11 +115,17 @@ pub fn analyse(facts: &Facts, knowledge: &Knowledge, today: &str) -> Analysis {
         sdks: &sdks,
         packers: &packers,
         today: today.to_string(),
+        policy,
+        api_refs_sorted: facts.dex.api_refs.is_sorted(),
     };
     let mut findings = Vec::new();
     for rule in RULES {
         rule.check(&cx, &mut findings);
     }
+    let (mut findings, suppressed) = match policy {
+        Some(p) => p.apply(findings, facts.package.as_deref(), today),
+        None => (findings, Vec::new()),
+    };
     findings.sort_by(|a, b| {
         a.severity
             .cmp(&b.severity)
@@ -86,5 +135,6 @@ pub fn analyse(facts: &Facts, knowledge: &Knowledge, today: &str) -> Analysis {
         sdks,
         packers,
         findings,
+        suppressed,
     }
 }

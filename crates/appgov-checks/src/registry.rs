@@ -18,7 +18,10 @@ pub static RULES: &[&dyn Rule] = &[
     &installed_apps::InstalledApps,
     &device_ids::DeviceIds,
     &clipboard::Clipboard,
+    &sdk_not_approved::SdkNotApproved,
+    &blocked_sdk::BlockedSdk,
     &ads_sdk::AdsSdk,
+    &unapproved_domains::UnapprovedDomains,
     &no_certificate_pinning::NoCertificatePinning,
 ];
 

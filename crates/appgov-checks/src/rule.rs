@@ -53,6 +53,7 @@ impl RuleMeta {
             message_zh: zh.into(),
             message_en: en.into(),
             evidence,
+            suppression: None,
         }
     }
 }

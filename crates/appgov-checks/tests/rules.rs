@@ -127,7 +127,9 @@ fn each_check_fires_on_a_positive_and_not_on_a_negative_package() {
 #[test]
 fn every_registered_check_has_a_test_pair_or_a_dedicated_test() {
     // Checks tested below with changed facts rather than a corpus pair.
-    let dedicated = ["PKG-001", "PKG-012", "PKG-037"];
+    let dedicated = [
+        "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026",
+    ];
     for r in registry::RULES {
         let id = r.meta().id;
         assert!(
@@ -293,4 +295,172 @@ fn every_check_is_documented_in_both_languages() {
             );
         }
     }
+}
+
+fn policy(text: &str) -> appgov_checks::Policy {
+    let k = Knowledge::builtin().unwrap();
+    let rules: Vec<&str> = registry::RULES.iter().map(|r| r.meta().id).collect();
+    let sdks: Vec<&str> = k.sdks.iter().map(|s| s.id.as_str()).collect();
+    appgov_checks::Policy::parse(text, &rules, &sdks).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_with(f: &Facts, p: &appgov_checks::Policy, today: &str) -> Analysis {
+    let k = Knowledge::builtin().unwrap();
+    appgov_checks::analyse_with_policy(f, &k, Some(p), today)
+}
+
+#[test]
+fn policy_checks_need_a_policy_and_follow_its_lists() {
+    let Some(f) = facts("apk/androidproject__AndroidProject.apk") else {
+        return;
+    };
+    // No policy: the policy checks say nothing.
+    let plain = run(&f, TODAY);
+    for r in ["PKG-019", "PKG-021", "PKG-026"] {
+        assert!(
+            !plain.findings.iter().any(|x| x.rule == r),
+            "{r} without policy"
+        );
+    }
+    // Umeng is in the app: not approved, then blocked, then approved.
+    let p = policy(
+        "schema = 1\n[sdks]\nallowed = [\"wechat-opensdk\"]\nblocked = [\"umeng-analytics\"]\n",
+    );
+    let a = run_with(&f, &p, TODAY);
+    let not_approved = a
+        .findings
+        .iter()
+        .find(|x| x.rule == "PKG-019")
+        .expect("PKG-019");
+    assert!(
+        not_approved
+            .evidence
+            .iter()
+            .any(|e| e.location.as_deref() == Some("umeng-analytics"))
+    );
+    assert!(a.findings.iter().any(|x| x.rule == "PKG-021"));
+    let ids: Vec<String> = a.sdks.iter().map(|s| format!("\"{}\"", s.id)).collect();
+    let ok = policy(&format!(
+        "schema = 1\n[sdks]\nallowed = [{}]\n",
+        ids.join(", ")
+    ));
+    let a = run_with(&f, &ok, TODAY);
+    assert!(
+        !a.findings
+            .iter()
+            .any(|x| x.rule == "PKG-019" || x.rule == "PKG-021")
+    );
+}
+
+#[test]
+fn domains_outside_the_allowed_list_are_reported() {
+    let Some(f) = facts("apk/insecurebankv2__app-release.apk") else {
+        return;
+    };
+    assert!(!f.endpoints.domains.is_empty());
+    let all: Vec<String> = f
+        .endpoints
+        .domains
+        .iter()
+        .map(|d| format!("\"{}\"", d.value))
+        .collect();
+    let none_allowed = policy("schema = 1\n[domains]\nallowed = [\"examplebank.com\"]\n");
+    let a = run_with(&f, &none_allowed, TODAY);
+    let x = a
+        .findings
+        .iter()
+        .find(|x| x.rule == "PKG-026")
+        .expect("PKG-026");
+    assert_eq!(x.evidence.len(), f.endpoints.domains.len().min(50));
+    let everything = policy(&format!(
+        "schema = 1\n[domains]\nallowed = [{}]\n",
+        all.join(", ")
+    ));
+    assert!(
+        !run_with(&f, &everything, TODAY)
+            .findings
+            .iter()
+            .any(|x| x.rule == "PKG-026")
+    );
+}
+
+#[test]
+fn policy_minimums_raise_the_bar() {
+    let Some(f) = facts("apk/mobsf__android.apk") else {
+        return;
+    };
+    // Before any store requirement: only the policy can make PKG-012 fire.
+    let p = policy("schema = 1\n[minimums]\ntarget_sdk = 30\nmin_sdk = 21\n");
+    let a = run_with(&f, &p, "2016-01-01");
+    let x = a
+        .findings
+        .iter()
+        .find(|x| x.rule == "PKG-012")
+        .expect("PKG-012 from policy");
+    assert_eq!(x.evidence.len(), 2, "{:?}", x.evidence);
+    let low = policy("schema = 1\n[minimums]\ntarget_sdk = 23\nmin_sdk = 15\n");
+    assert!(
+        !run_with(&f, &low, "2016-01-01")
+            .findings
+            .iter()
+            .any(|x| x.rule == "PKG-012")
+    );
+}
+
+#[test]
+fn suppressions_apply_until_they_expire_then_say_so() {
+    let Some(f) = facts("apk/mobsf__android.apk") else {
+        return;
+    };
+    let p = policy(
+        "schema = 1\n[[severity]]\nrule = \"PKG-013\"\nseverity = \"critical\"\n\
+         [[suppress]]\nrule = \"PKG-011\"\nevidence = \"NotesProvider\"\nreason = \"read-only demo data\"\nowner = \"security team\"\nexpires = \"2026-12-31\"\n\
+         [[suppress]]\nrule = \"PKG-002\"\npackage = \"some.other.app\"\nreason = \"x\"\nowner = \"y\"\nexpires = \"2099-01-01\"\n\
+         [[severity]]\nrule = \"PKG-009\"\nseverity = \"low\"\n",
+    );
+    let active = run_with(&f, &p, "2026-12-01");
+    assert!(!active.findings.iter().any(|x| x.rule == "PKG-011"));
+    let s = active
+        .suppressed
+        .iter()
+        .find(|x| x.rule == "PKG-011")
+        .expect("suppressed");
+    assert_eq!(s.suppression.as_ref().unwrap().status, "active");
+    // Scoped to another package: PKG-002 stays.
+    assert!(active.findings.iter().any(|x| x.rule == "PKG-002"));
+    // Severity override.
+    assert_eq!(
+        active
+            .findings
+            .iter()
+            .find(|x| x.rule == "PKG-009")
+            .unwrap()
+            .severity,
+        appgov_checks::Severity::Low
+    );
+    // After the expiry date the finding is back, marked expired.
+    let later = run_with(&f, &p, "2027-01-01");
+    let back = later
+        .findings
+        .iter()
+        .find(|x| x.rule == "PKG-011")
+        .expect("back in force");
+    assert_eq!(back.suppression.as_ref().unwrap().status, "expired");
+    assert!(later.suppressed.is_empty());
+}
+
+#[test]
+fn invalid_policies_are_rejected_with_every_reason() {
+    let k = Knowledge::builtin().unwrap();
+    let rules: Vec<&str> = registry::RULES.iter().map(|r| r.meta().id).collect();
+    let sdks: Vec<&str> = k.sdks.iter().map(|s| s.id.as_str()).collect();
+    let bad = "schema = 1\n[sdks]\nblocked = [\"no-such-sdk\"]\n[[suppress]]\nrule = \"PKG-999\"\nreason = \"\"\nowner = \"x\"\nexpires = \"soon\"\n";
+    let err = appgov_checks::Policy::parse(bad, &rules, &sdks)
+        .unwrap_err()
+        .to_string();
+    for needle in ["no-such-sdk", "PKG-999", "soon", "reason and an owner"] {
+        assert!(err.contains(needle), "{err} lacks {needle}");
+    }
+    let typo = "schema = 1\n[sdk]\nallowed = []\n";
+    assert!(appgov_checks::Policy::parse(typo, &rules, &sdks).is_err());
 }

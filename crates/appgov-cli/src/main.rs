@@ -2,6 +2,7 @@
 //! threads and output formatting live here; all analysis is in the library
 //! crates.
 
+mod diff;
 mod rules;
 mod scan;
 mod source;
@@ -23,13 +24,19 @@ struct Cli {
 enum Command {
     /// Analyse packages (APK, AAB, APKS, XAPK) and print their facts.
     ///
-    /// Exit codes: 0 every input produced facts; 1 at least one input could
-    /// not be analysed (its `error` says why; the others are still reported);
-    /// 2 the command itself failed (bad arguments, unreadable output directory).
+    /// Exit codes: 0 every input produced facts (and passed the `--fail-on`
+    /// gate); 1 at least one input could not be analysed (its `error` says
+    /// why; the others are still reported); 2 the command itself failed (bad
+    /// arguments, unreadable policy or output directory); 3 the `--fail-on`
+    /// gate failed: a finding in force at or above the given severity.
     Scan(scan::ScanArgs),
     /// List the checks (`--format json` for tools), or explain one:
     /// `appgov rules explain PKG-002`.
     Rules(rules::RulesArgs),
+    /// Compare two releases of an app: permissions, SDKs, domains,
+    /// components, signing certificate (loudly), SDK levels, native
+    /// libraries, new and fixed findings. Exit codes as `scan`.
+    Diff(diff::DiffArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
+        Command::Diff(args) => diff::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
 use appgov_analyzer::{Options, Sections, analyze, input_info};
-use appgov_checks::{Analysis, Finding, PackerHit, SdkHit};
+use appgov_checks::{Analysis, Finding, PackerHit, Policy, SdkHit, Severity};
 use appgov_facts::{Facts, InputInfo};
 use appgov_knowledge::Knowledge;
 use clap::{Args, ValueEnum};
@@ -27,12 +27,17 @@ pub struct ScanArgs {
     /// Package files or directories (searched recursively for .apk/.aab/.apks/.xapk/.apkm).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Output format on standard output. JSON is one object for a single
-    /// input file and an array otherwise.
+    /// Output format. text and json go to standard output (JSON is one
+    /// object for a single input file and an array otherwise). sarif,
+    /// cyclonedx and html are one document per package: printed when there is
+    /// one input and no --out, else written into the --out directory; their
+    /// timestamp is the current time, or `SOURCE_DATE_EPOCH` when set.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Also write each package's facts as JSON into this directory
-    /// (`<file name>.json`).
+    /// Write one file per package into this directory: always
+    /// `<file name>.json` (facts and analysis); with --format sarif,
+    /// cyclonedx or html also `<file name>.sarif`, `.cdx.json` or `.html`
+    /// (those are then not printed).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Files analysed in parallel (default: number of CPUs).
@@ -54,6 +59,44 @@ pub struct ScanArgs {
     /// `YYYY-MM-DD`; default today (UTC). For reproducible reports.
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     date: Option<String>,
+    /// The institution's policy (TOML): approved and blocked SDKs, allowed
+    /// domains, minimum SDK levels, severity overrides, suppressions with
+    /// reason, owner and expiry.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// CI gate: exit with 3 when any finding in force (not suppressed) is at
+    /// least this severe: critical, high, medium or low.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+}
+
+/// The framework APIs whose callers the facts keep: those the knowledge
+/// catalog maps to personal information.
+pub(crate) fn watched_apis(knowledge: &Knowledge) -> Vec<String> {
+    let mut v: Vec<String> = knowledge
+        .apis
+        .iter()
+        .flat_map(|a| a.methods.iter().map(move |m| format!("{}.{m}", a.class)))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Reads and validates `--policy FILE`.
+pub(crate) fn load_policy(path: Option<&Path>, knowledge: &Knowledge) -> Result<Option<Policy>> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read policy {}", path.display()))?;
+    let rules: Vec<&str> = appgov_checks::RULES.iter().map(|r| r.meta().id).collect();
+    let sdks: Vec<&str> = knowledge.sdks.iter().map(|s| s.id.as_str()).collect();
+    let policy =
+        Policy::parse(&text, &rules, &sdks).with_context(|| format!("in {}", path.display()))?;
+    Ok(Some(policy))
+}
+
+pub(crate) fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("{s:?} is not one of critical, high, medium, low"))
 }
 
 /// What `--format json` prints per package: the facts, then the analysis.
@@ -66,6 +109,9 @@ struct Report<'a> {
     packer: Option<&'a PackerHit>,
     packers: &'a [PackerHit],
     findings: &'a [Finding],
+    /// Findings an active policy suppression covers.
+    #[serde(skip_serializing_if = "<[Finding]>::is_empty")]
+    suppressed: &'a [Finding],
 }
 
 /// Facts plus, when facts could be produced, their analysis.
@@ -74,7 +120,7 @@ struct Scanned {
     analysis: Analysis,
 }
 
-fn parse_date(s: &str) -> Result<String, String> {
+pub(crate) fn parse_date(s: &str) -> Result<String, String> {
     let ok = s.len() == 10
         && s.bytes().enumerate().all(|(i, b)| {
             if i == 4 || i == 7 {
@@ -90,21 +136,78 @@ fn parse_date(s: &str) -> Result<String, String> {
     }
 }
 
-fn today_utc() -> String {
+pub(crate) fn today_utc() -> String {
     let d = time::OffsetDateTime::now_utc().date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
+    /// Readable summary.
     Text,
+    /// Facts, SDKs, packers and findings (schema appgov.facts/1 plus analysis).
     Json,
+    /// SARIF 2.1.0 log for code-scanning dashboards (GitHub, GitLab, DefectDojo).
+    Sarif,
+    /// CycloneDX 1.6 SBOM (JSON) for Dependency-Track and other SBOM tools.
+    Cyclonedx,
+    /// Self-contained HTML report, Chinese with an English switch.
+    Html,
+}
+
+impl Format {
+    /// The report format, for the formats appgov-report renders.
+    fn report(self) -> Option<appgov_report::Format> {
+        match self {
+            Format::Text | Format::Json => None,
+            Format::Sarif => Some(appgov_report::Format::Sarif),
+            Format::Cyclonedx => Some(appgov_report::Format::CycloneDx),
+            Format::Html => Some(appgov_report::Format::Html),
+        }
+    }
+}
+
+/// What a report needs besides the package: the catalog, the date the
+/// checks judged by, and when the report was made.
+struct ReportContext<'a> {
+    knowledge: &'a Knowledge,
+    checked_on: &'a str,
+    generated: &'a str,
+}
+
+/// Now in UTC as RFC 3339 (`2026-12-01T08:30:00Z`), or the time
+/// `SOURCE_DATE_EPOCH` gives, for reproducible reports.
+fn now_rfc3339() -> String {
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
 }
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let files = collect_inputs(&args.paths)?;
     if files.is_empty() {
         bail!("no package files found in the given paths");
+    }
+    let report_format = args.format.report();
+    if report_format.is_some() && args.out.is_none() && files.len() > 1 {
+        bail!(
+            "--format {} makes one document per package: with {} inputs, give --out DIR",
+            args.format
+                .to_possible_value()
+                .map_or_else(String::new, |v| v.get_name().to_string()),
+            files.len()
+        );
     }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir)
@@ -127,14 +230,23 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
 
     let knowledge = Knowledge::builtin().context("built-in knowledge files are invalid")?;
     let today = args.date.clone().unwrap_or_else(today_utc);
+    let policy = load_policy(args.policy.as_deref(), &knowledge)?;
+    let generated = now_rfc3339();
+    let report_cx = ReportContext {
+        knowledge: &knowledge,
+        checked_on: &today,
+        generated: &generated,
+    };
     let options = Options {
         verify_signatures: !args.no_verify,
         sections: args.only.unwrap_or(Sections::ALL),
+        api_uses_for: Some(watched_apis(&knowledge)),
         ..Options::default()
     };
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Scanned)>();
     let mut failed = 0usize;
+    let mut gated = 0usize;
     // Stdout is line-buffered; pretty JSON has many lines.
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let single = files.len() == 1;
@@ -142,13 +254,13 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         for _ in 0..jobs {
             let tx = tx.clone();
             let (files, next, options) = (&files, &next, &options);
-            let (knowledge, today) = (&knowledge, today.as_str());
+            let (knowledge, today, policy) = (&knowledge, today.as_str(), policy.as_ref());
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
                     let mut facts = scan_one(path, options);
-                    let analysis = check_one(&mut facts, knowledge, today);
+                    let analysis = check_one(&mut facts, knowledge, policy, today);
                     if tx.send((i, Scanned { facts, analysis })).is_err() {
                         break;
                     }
@@ -170,14 +282,22 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
                 if scanned.facts.error.is_some() {
                     failed += 1;
                 }
-                if let Some(dir) = &args.out {
-                    write_json_file(dir, &files[printed], &scanned)?;
+                if args.fail_on.is_some_and(|t| scanned.analysis.fails(t)) {
+                    gated += 1;
                 }
-                progress.suspend(|| -> Result<()> {
-                    emit(&mut out, args.format, single, printed, &scanned)?;
-                    out.flush()?;
-                    Ok(())
-                })?;
+                if let Some(dir) = &args.out {
+                    let json_path = write_json_file(dir, &files[printed], &scanned)?;
+                    if let Some(format) = report_format {
+                        write_report_file(&json_path, &scanned, format, &report_cx)?;
+                    }
+                }
+                if report_format.is_none() || args.out.is_none() {
+                    progress.suspend(|| -> Result<()> {
+                        emit(&mut out, args.format, single, printed, &scanned, &report_cx)?;
+                        out.flush()?;
+                        Ok(())
+                    })?;
+                }
                 printed += 1;
             }
         }
@@ -196,8 +316,22 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             failed
         );
     }
+    if let Some(t) = args.fail_on
+        && gated > 0
+        && !args.quiet
+    {
+        eprintln!(
+            "appgov: gate failed: {gated} of {} files have findings of severity {} or above",
+            files.len(),
+            t.as_str()
+        );
+    }
+    // An input that could not be analysed is worse than a failed gate: its
+    // findings are unknown.
     Ok(if failed > 0 {
         ExitCode::from(1)
+    } else if gated > 0 {
+        ExitCode::from(3)
     } else {
         ExitCode::SUCCESS
     })
@@ -209,7 +343,13 @@ fn emit(
     single: bool,
     index: usize,
     scanned: &Scanned,
+    cx: &ReportContext<'_>,
 ) -> Result<()> {
+    if let Some(report) = format.report() {
+        // One document; `run` allows this only for a single input.
+        write!(out, "{}", report.render(&report_input(scanned, cx)))?;
+        return Ok(());
+    }
     match format {
         Format::Json => {
             if !single && index > 0 {
@@ -229,12 +369,41 @@ fn emit(
                 write!(out, "{}", crate::text::analysis(&scanned.analysis))?;
             }
         }
+        Format::Sarif | Format::Cyclonedx | Format::Html => {}
     }
     Ok(())
 }
 
+fn report_input<'a>(scanned: &'a Scanned, cx: &ReportContext<'a>) -> appgov_report::Input<'a> {
+    appgov_report::Input {
+        facts: &scanned.facts,
+        analysis: &scanned.analysis,
+        knowledge: cx.knowledge,
+        generated: cx.generated,
+        checked_on: cx.checked_on,
+    }
+}
+
+/// The report beside the package's JSON file, with the same stem:
+/// `<file name>[.<sha256 prefix>].sarif|.cdx.json|.html`.
+fn write_report_file(
+    json_path: &Path,
+    scanned: &Scanned,
+    format: appgov_report::Format,
+    cx: &ReportContext<'_>,
+) -> Result<()> {
+    let json_name = json_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = json_name.strip_suffix(".json").unwrap_or(&json_name);
+    let target = json_path.with_file_name(format!("{stem}{}", format.extension()));
+    let text = format.render(&report_input(scanned, cx));
+    std::fs::write(&target, text).with_context(|| format!("cannot write {}", target.display()))
+}
+
 /// Analyse one file; I/O failures and (defensively) panics become the facts' `error`.
-fn scan_one(path: &Path, options: &Options) -> Facts {
+pub(crate) fn scan_one(path: &Path, options: &Options) -> Facts {
     let file_name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -269,22 +438,24 @@ fn report(s: &Scanned) -> Report<'_> {
         packer: s.analysis.packers.first(),
         packers: &s.analysis.packers,
         findings: &s.analysis.findings,
+        suppressed: &s.analysis.suppressed,
     }
 }
 
 /// Runs the checks unless the facts could not be produced (a failed read
 /// would otherwise look like a package with nothing in it).
-fn check_one(facts: &mut Facts, knowledge: &Knowledge, today: &str) -> Analysis {
-    let empty = || Analysis {
-        sdks: Vec::new(),
-        packers: Vec::new(),
-        findings: Vec::new(),
-    };
+pub(crate) fn check_one(
+    facts: &mut Facts,
+    knowledge: &Knowledge,
+    policy: Option<&Policy>,
+    today: &str,
+) -> Analysis {
+    let empty = Analysis::empty;
     if facts.error.is_some() {
         return empty();
     }
     let result = catch_unwind(AssertUnwindSafe(|| {
-        appgov_checks::analyse(facts, knowledge, today)
+        appgov_checks::analyse_with_policy(facts, knowledge, policy, today)
     }));
     result.unwrap_or_else(|_| {
         // Never a silently clean report: the package counts as failed.
@@ -296,7 +467,9 @@ fn check_one(facts: &mut Facts, knowledge: &Knowledge, today: &str) -> Analysis 
     })
 }
 
-fn write_json_file(dir: &Path, input: &Path, scanned: &Scanned) -> Result<()> {
+/// Writes `DIR/<file name>.json` (or `<file name>.<sha256 prefix>.json`
+/// when that exists) and returns its path.
+fn write_json_file(dir: &Path, input: &Path, scanned: &Scanned) -> Result<PathBuf> {
     let facts = &scanned.facts;
     let name = input
         .file_name()
@@ -308,7 +481,8 @@ fn write_json_file(dir: &Path, input: &Path, scanned: &Scanned) -> Result<()> {
         target = dir.join(format!("{name}.{prefix}.json"));
     }
     let json = serde_json::to_vec_pretty(&report(scanned))?;
-    std::fs::write(&target, json).with_context(|| format!("cannot write {}", target.display()))
+    std::fs::write(&target, json).with_context(|| format!("cannot write {}", target.display()))?;
+    Ok(target)
 }
 
 /// Expand directories (recursively, sorted) into package files; explicit files are kept as given.

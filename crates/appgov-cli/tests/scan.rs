@@ -140,7 +140,20 @@ fn file_reads_agree_with_in_memory_analysis() {
     let out = appgov(&["scan", "--format", "json", apk.to_str().unwrap()]);
     let from_file = json(&out);
     let data = std::fs::read(&apk).unwrap();
-    let in_memory = appgov_analyzer::analyze(&data, "x.apk", &appgov_analyzer::Options::default());
+    // The CLI keeps API callers only for the APIs the knowledge catalog watches.
+    let k = appgov_knowledge::Knowledge::builtin().unwrap();
+    let mut watch: Vec<String> = k
+        .apis
+        .iter()
+        .flat_map(|a| a.methods.iter().map(move |m| format!("{}.{m}", a.class)))
+        .collect();
+    watch.sort();
+    watch.dedup();
+    let options = appgov_analyzer::Options {
+        api_uses_for: Some(watch),
+        ..appgov_analyzer::Options::default()
+    };
+    let in_memory = appgov_analyzer::analyze(&data, "x.apk", &options);
     let in_memory = serde_json::to_value(&in_memory).unwrap();
     for key in [
         "package",
@@ -221,4 +234,109 @@ fn rules_lists_and_explains_every_check() {
     }
     let missing = appgov(&["rules", "explain", "PKG-999"]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn fail_on_gates_ci_and_policy_suppressions_count() {
+    let Some(apk) = corpus("apk/mobsf__android.apk") else {
+        return;
+    };
+    let apk = apk.to_str().unwrap();
+    // `scan -q --fail-on critical` on a date, with an optional policy.
+    let gate = |date: &str, policy: Option<&str>| {
+        let mut args = vec!["scan", "-q", "--date", date, "--fail-on", "critical"];
+        if let Some(p) = policy {
+            args.extend(["--policy", p]);
+        }
+        args.push(apk);
+        appgov(&args).status.code()
+    };
+    assert_eq!(
+        gate("2026-12-01", None),
+        Some(3),
+        "debug certificate is critical"
+    );
+    // Suppress the only critical finding by policy: the gate passes.
+    let dir = std::env::temp_dir().join(format!("appgov-policy-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = dir.join("policy.toml");
+    std::fs::write(
+        &policy,
+        "schema = 1\n[[suppress]]\nrule = \"PKG-009\"\nreason = \"test build\"\nowner = \"qa\"\nexpires = \"2026-12-31\"\n",
+    )
+    .unwrap();
+    let p = policy.to_str().unwrap();
+    assert_eq!(gate("2026-12-01", Some(p)), Some(0));
+    let json_out = appgov(&[
+        "scan",
+        "--format",
+        "json",
+        "--date",
+        "2026-12-01",
+        "--policy",
+        p,
+        apk,
+    ]);
+    let v = json(&json_out);
+    assert_eq!(v["suppressed"][0]["rule"], "PKG-009");
+    assert_eq!(v["suppressed"][0]["suppression"]["status"], "active");
+    // Expired: back in force and the gate fails again.
+    assert_eq!(gate("2027-01-01", Some(p)), Some(3));
+    // A broken policy is a command error, not a silent pass.
+    std::fs::write(&policy, "schema = 1\n[[suppress]]\nrule = \"PKG-009\"\n").unwrap();
+    assert_eq!(gate("2026-12-01", Some(p)), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn diff_reports_signer_change_loudly_and_gates_on_it() {
+    let (Some(old), Some(new)) = (
+        corpus("apk/androguard__TestActivity.apk"),
+        corpus("apk/androguard__TestActivity_signed_both.apk"),
+    ) else {
+        return;
+    };
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = appgov(&["diff", "--format", "json", "--date", "2026-12-01", o, n]);
+    assert_eq!(out.status.code(), Some(0));
+    let v = json(&out);
+    assert_eq!(v["signer_changed"], true);
+    assert_eq!(v["package_changed"], false);
+    assert_eq!(v["certificates"]["added"].as_array().unwrap().len(), 1);
+    let fixed: Vec<&str> = v["fixed_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(fixed.contains(&"PKG-009"), "{fixed:?}");
+    let text = appgov(&["diff", "--date", "2026-12-01", o, n]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("SIGNING CERTIFICATE CHANGED"));
+    let gate = appgov(&[
+        "diff",
+        "--fail-on",
+        "critical",
+        "--date",
+        "2026-12-01",
+        o,
+        n,
+    ]);
+    assert_eq!(gate.status.code(), Some(3));
+    // The same file against itself: nothing changed, the gate passes.
+    let same = appgov(&[
+        "diff",
+        "--format",
+        "json",
+        "--fail-on",
+        "low",
+        "--date",
+        "2026-12-01",
+        o,
+        o,
+    ]);
+    assert_eq!(same.status.code(), Some(0));
+    let v = json(&same);
+    assert_eq!(v["signer_changed"], false);
+    assert!(v["new_findings"].as_array().unwrap().is_empty());
+    assert!(v["permissions"]["added"].as_array().unwrap().is_empty());
 }

@@ -82,6 +82,47 @@ impl<'a> ClassDef<'a, '_> {
             .collect()
     }
 
+    /// Type indexes of the implemented interfaces (no string decoded);
+    /// `None` when the list is unreadable.
+    pub fn interface_types(&self) -> Option<Vec<u32>> {
+        self.dex
+            .type_list(self.interfaces_off)
+            .map(|l| l.into_iter().map(u32::from).collect())
+    }
+
+    /// Whether type `type_idx` is among the directly implemented
+    /// interfaces (reads the list in place, allocating nothing).
+    pub fn has_interface(&self, type_idx: u32) -> bool {
+        if self.interfaces_off == 0 {
+            return false;
+        }
+        let data = self.dex.bytes();
+        let off = self.interfaces_off as usize;
+        let Some(size) = u32_at(data, off) else {
+            return false;
+        };
+        let start = off.saturating_add(4);
+        let end = start.saturating_add((size as usize).saturating_mul(2));
+        data.get(start..end).is_some_and(|list| {
+            list.chunks_exact(2)
+                .any(|c| u32::from(u16::from_le_bytes([c[0], c[1]])) == type_idx)
+        })
+    }
+
+    /// Number of implemented interfaces in the list, cut to the entries
+    /// present in the file (0 when there is no list), so callers can charge
+    /// a scan of it against a budget.
+    pub fn interface_count(&self) -> u32 {
+        if self.interfaces_off == 0 {
+            return 0;
+        }
+        let off = self.interfaces_off as usize;
+        let data = self.dex.bytes();
+        let declared = u32_at(data, off).unwrap_or(0);
+        let present = data.len().saturating_sub(off.saturating_add(4)) / 2;
+        declared.min(u32::try_from(present).unwrap_or(u32::MAX))
+    }
+
     /// Whether the interface list could be read.
     pub fn interfaces_readable(&self) -> bool {
         self.dex.type_list(self.interfaces_off).is_some()
@@ -157,13 +198,11 @@ impl<'a> ClassDef<'a, '_> {
         Some(out)
     }
 
-    /// Calls `on_method` for each method in class_data order until it
-    /// breaks. Returns `false` when the class_data is absent or cut short
-    /// (methods read before the damage were still passed on).
-    pub(crate) fn walk_methods(
-        &self,
-        on_method: impl FnMut(EncodedMethod) -> ControlFlow<()>,
-    ) -> bool {
+    /// Calls `on_method` for each method (direct, then virtual, in
+    /// class_data order) until it breaks, without collecting them. Returns
+    /// `false` when the class_data is absent or cut short (methods read
+    /// before the damage were still passed on).
+    pub fn walk_methods(&self, on_method: impl FnMut(EncodedMethod) -> ControlFlow<()>) -> bool {
         self.walk_class_data(|_| {}, on_method).is_some()
     }
 
@@ -266,6 +305,14 @@ impl<'a, 'd> Iterator for Classes<'a, 'd> {
         };
         self.next = self.next.saturating_add(1);
         Some(def)
+    }
+
+    /// Skips to class_def `n` places ahead in constant time.
+    fn nth(&mut self, n: usize) -> Option<Self::Item> {
+        self.next = self
+            .next
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.next()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -592,35 +592,83 @@ pub fn instructions(insns: &[u8], max_instructions: usize) -> Instructions<'_> {
     }
 }
 
-impl<'a> Instructions<'a> {
-    fn unit(&self, pc: u64) -> Option<u16> {
-        u16_at(self.insns, usize::try_from(pc.checked_mul(2)?).ok()?)
-    }
+#[inline]
+fn unit_at(insns: &[u8], pc: u64) -> Option<u16> {
+    u16_at(insns, usize::try_from(pc.checked_mul(2)?).ok()?)
+}
 
-    /// Length of the payload whose ident is at `pc`, from its header; the
-    /// error is the header length when the header itself is cut short.
-    fn payload_units(&self, kind: Payload, pc: u64) -> Result<u64, u64> {
-        let header_len: u64 = match kind {
-            Payload::PackedSwitch | Payload::SparseSwitch => 2,
-            Payload::FillArrayData => 4,
-        };
-        // pc < 2^32, so pc + i cannot overflow.
-        let h = |i: u64| self.unit(pc + i).map(u64::from).ok_or(header_len);
-        Ok(match kind {
-            // ident, size, first_key (2 units), targets (2 units each).
-            Payload::PackedSwitch => 4 + 2 * h(1)?,
-            // ident, size, keys and targets (2 units each).
-            Payload::SparseSwitch => 2 + 4 * h(1)?,
-            // ident, element_width, size (2 units), data padded to units.
-            Payload::FillArrayData => {
-                let width = h(1)?;
-                let count = h(2)? | (h(3)? << 16);
-                // width < 2^16 and count < 2^32: no overflow.
-                4 + (width * count).div_ceil(2)
+/// Length of the payload whose ident is at `pc`, from its header; the
+/// error is the header length when the header itself is cut short.
+fn payload_units(insns: &[u8], kind: Payload, pc: u64) -> Result<u64, u64> {
+    let header_len: u64 = match kind {
+        Payload::PackedSwitch | Payload::SparseSwitch => 2,
+        Payload::FillArrayData => 4,
+    };
+    // pc < 2^32, so pc + i cannot overflow.
+    let h = |i: u64| unit_at(insns, pc + i).map(u64::from).ok_or(header_len);
+    Ok(match kind {
+        // ident, size, first_key (2 units), targets (2 units each).
+        Payload::PackedSwitch => 4 + 2 * h(1)?,
+        // ident, size, keys and targets (2 units each).
+        Payload::SparseSwitch => 2 + 4 * h(1)?,
+        // ident, element_width, size (2 units), data padded to units.
+        Payload::FillArrayData => {
+            let width = h(1)?;
+            let count = h(2)? | (h(3)? << 16);
+            // width < 2^16 and count < 2^32: no overflow.
+            4 + (width * count).div_ceil(2)
+        }
+    })
+}
+
+/// Decodes the instruction or payload at `pc` (< `units`): its opcode,
+/// payload kind and its bytes, or why the walk must stop there.
+#[inline(always)]
+fn decode_at(insns: &[u8], units: u32, pc: u32) -> Result<(u8, Option<Payload>, &[u8]), WalkError> {
+    let first = unit_at(insns, u64::from(pc)).unwrap_or(0);
+    let opcode = (first & 0xff) as u8;
+    let payload = match first {
+        PACKED_SWITCH_IDENT => Some(Payload::PackedSwitch),
+        SPARSE_SWITCH_IDENT => Some(Payload::SparseSwitch),
+        FILL_ARRAY_DATA_IDENT => Some(Payload::FillArrayData),
+        _ => None,
+    };
+    let available = units.saturating_sub(pc);
+    let len = match payload {
+        Some(kind) => match payload_units(insns, kind, u64::from(pc)) {
+            Ok(n) => n,
+            Err(header) => {
+                return Err(WalkError::Truncated {
+                    pc,
+                    opcode,
+                    needed: header,
+                    available,
+                });
             }
-        })
+        },
+        None => match format_of(opcode) {
+            Some(f) => u64::from(f.units()),
+            None => return Err(WalkError::UnusedOpcode { pc, opcode }),
+        },
+    };
+    let truncated = WalkError::Truncated {
+        pc,
+        opcode,
+        needed: len,
+        available,
+    };
+    if len > u64::from(available) {
+        return Err(truncated);
     }
+    // len <= available, so both fit in u32 and the slice is in bounds.
+    let len32 = u32::try_from(len).unwrap_or(available);
+    let start = (pc as usize).saturating_mul(2);
+    let end = start.saturating_add((len32 as usize).saturating_mul(2));
+    let bytes = insns.get(start..end).ok_or(truncated)?;
+    Ok((opcode, payload, bytes))
+}
 
+impl<'a> Instructions<'a> {
     fn fail(&mut self, e: WalkError) -> Option<Result<Instruction<'a>, WalkError>> {
         self.done = true;
         Some(Err(e))
@@ -642,53 +690,12 @@ impl<'a> Iterator for Instructions<'a> {
                 limit: self.max,
             });
         }
-        let first = self.unit(u64::from(pc)).unwrap_or(0);
-        let opcode = (first & 0xff) as u8;
-        let payload = match first {
-            PACKED_SWITCH_IDENT => Some(Payload::PackedSwitch),
-            SPARSE_SWITCH_IDENT => Some(Payload::SparseSwitch),
-            FILL_ARRAY_DATA_IDENT => Some(Payload::FillArrayData),
-            _ => None,
+        let (opcode, payload, bytes) = match decode_at(self.insns, self.units, pc) {
+            Ok(d) => d,
+            Err(e) => return self.fail(e),
         };
-        let available = self.units.saturating_sub(pc);
-        let len = match payload {
-            Some(kind) => match self.payload_units(kind, u64::from(pc)) {
-                Ok(n) => n,
-                Err(header) => {
-                    return self.fail(WalkError::Truncated {
-                        pc,
-                        opcode,
-                        needed: header,
-                        available,
-                    });
-                }
-            },
-            None => match format_of(opcode) {
-                Some(f) => u64::from(f.units()),
-                None => return self.fail(WalkError::UnusedOpcode { pc, opcode }),
-            },
-        };
-        if len > u64::from(available) {
-            return self.fail(WalkError::Truncated {
-                pc,
-                opcode,
-                needed: len,
-                available,
-            });
-        }
-        // len <= available, so both fit in u32 and the slice is in bounds.
-        let len32 = u32::try_from(len).unwrap_or(available);
-        let start = (pc as usize).saturating_mul(2);
-        let end = start.saturating_add((len32 as usize).saturating_mul(2));
-        let Some(bytes) = self.insns.get(start..end) else {
-            return self.fail(WalkError::Truncated {
-                pc,
-                opcode,
-                needed: len,
-                available,
-            });
-        };
-        self.pc = pc.saturating_add(len32);
+        let len = u32::try_from(bytes.len() / 2).unwrap_or(u32::MAX);
+        self.pc = pc.saturating_add(len);
         self.walked = self.walked.saturating_add(1);
         Some(Ok(Instruction {
             pc,
@@ -697,6 +704,46 @@ impl<'a> Iterator for Instructions<'a> {
             bytes,
         }))
     }
+}
+
+/// Walks `insns` exactly like [`instructions`] without building
+/// [`Instruction`]s: calls `visit(opcode, bytes)` for every instruction
+/// (payload pseudo-instructions are stepped over, not visited). For passes
+/// over a whole app that look at a few opcodes.
+///
+/// Returns how many instructions were walked (payloads included) and the
+/// error that ended the walk early, if any.
+#[inline]
+pub fn scan_instructions(
+    insns: &[u8],
+    max_instructions: usize,
+    mut visit: impl FnMut(u8, &[u8]),
+) -> (u32, Option<WalkError>) {
+    let units = u32::try_from(insns.len() / 2).unwrap_or(u32::MAX);
+    let mut pc = 0u32;
+    let mut walked = 0usize;
+    while pc < units {
+        if walked >= max_instructions {
+            return (
+                u32::try_from(walked).unwrap_or(u32::MAX),
+                Some(WalkError::InstructionLimit {
+                    pc,
+                    limit: max_instructions,
+                }),
+            );
+        }
+        match decode_at(insns, units, pc) {
+            Ok((opcode, payload, bytes)) => {
+                if payload.is_none() {
+                    visit(opcode, bytes);
+                }
+                pc = pc.saturating_add(u32::try_from(bytes.len() / 2).unwrap_or(u32::MAX));
+                walked += 1;
+            }
+            Err(e) => return (u32::try_from(walked).unwrap_or(u32::MAX), Some(e)),
+        }
+    }
+    (u32::try_from(walked).unwrap_or(u32::MAX), None)
 }
 
 impl std::iter::FusedIterator for Instructions<'_> {}
@@ -848,6 +895,18 @@ impl<'a> Dex<'a> {
             .summarize(self.limits().max_method_instructions))
     }
 
+    /// Steps one pass over all code may take: the smaller of
+    /// [`Limits::max_code_instructions`](crate::Limits::max_code_instructions)
+    /// and four per byte of input plus 2^20. [`Dex::method_codes`] spends it
+    /// (one step per class, per class_data entry and per instruction);
+    /// other whole-file passes over code should spend it the same way.
+    pub fn code_budget(&self) -> u64 {
+        let proportional = (self.bytes().len() as u64)
+            .saturating_mul(4)
+            .saturating_add(1 << 20);
+        self.limits().max_code_instructions.min(proportional)
+    }
+
     /// Every method with code (`code_off != 0`) of every class, in class_def
     /// and class_data order, with its summary.
     ///
@@ -861,10 +920,7 @@ impl<'a> Dex<'a> {
     ///
     /// [`Limits::max_code_instructions`]: crate::Limits::max_code_instructions
     pub fn method_codes(&self) -> MethodCodes<'a, '_> {
-        let proportional = (self.bytes().len() as u64)
-            .saturating_mul(4)
-            .saturating_add(1 << 20);
-        let budget = self.limits().max_code_instructions.min(proportional);
+        let budget = self.code_budget();
         MethodCodes {
             dex: self,
             classes: self.classes(),
@@ -1300,6 +1356,42 @@ mod tests {
             let s = MethodCode::from_insns(&bytes, usize::MAX);
             assert_eq!(s.instructions, 1);
             assert_eq!(s.fault.map(|f| f.kind()), Some(AnomalyKind::UnusedOpcode));
+        }
+    }
+
+    #[test]
+    fn scan_agrees_with_the_iterator() {
+        let cases: [&[u16]; 10] = [
+            &[0x011a, 0x000d, 0x000e],
+            &[
+                0x002b, 0x0004, 0x0000, 0x000e, 0x0100, 2, 0x0010, 0, 5, 0, 9, 0,
+            ],
+            &[0x0300, 4, 3, 0, 1, 0, 2, 0, 3, 0, 0x000e],
+            &[0x011a],
+            &[0x000e, 0x0218, 0, 0],
+            &[0x0200, 0xffff],
+            &[0x000e, 0x003e, 0x000e],
+            &[0x0000; 10],
+            &[0x306e, 0x0023, 0x0012, 0x20fa, 0x0011, 0x0010, 0x0005],
+            &[],
+        ];
+        for units in cases {
+            let bytes = le(units);
+            for max in [usize::MAX, 4] {
+                let items: Vec<_> = instructions(&bytes, max).collect();
+                let ok: Vec<(u8, Vec<u8>)> = items
+                    .iter()
+                    .filter_map(|i| i.as_ref().ok())
+                    .filter(|i| i.payload.is_none())
+                    .map(|i| (i.opcode, i.bytes().to_vec()))
+                    .collect();
+                let walked = items.iter().filter(|i| i.is_ok()).count();
+                let fault = items.iter().find_map(|i| i.as_ref().err().copied());
+                let mut seen = Vec::new();
+                let (n, f) = scan_instructions(&bytes, max, |op, b| seen.push((op, b.to_vec())));
+                assert_eq!((n as usize, f), (walked, fault), "{units:x?}");
+                assert_eq!(seen, ok, "{units:x?}");
+            }
         }
     }
 

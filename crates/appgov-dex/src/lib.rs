@@ -29,6 +29,7 @@ mod adler;
 mod bytes;
 mod classes;
 pub mod code;
+mod lookup;
 pub mod mutf8;
 pub mod names;
 mod summary;
@@ -43,6 +44,7 @@ pub use code::{
     CodeError, CodeItem, Format, Instruction, Instructions, MethodCode, MethodCodes, Payload,
     Reference, WalkError,
 };
+pub use lookup::{FieldId, MethodId};
 pub use names::{descriptor_to_java, package_of, simple_class_name};
 pub use summary::{DexSummary, PackageCount};
 

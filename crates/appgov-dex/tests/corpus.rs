@@ -123,9 +123,129 @@ fn exercise(label: &str, data: &[u8]) -> Option<appgov_dex::DexSummary> {
         with_code += 1;
     }
     assert!(!codes.budget_exhausted(), "{label}");
+    check_lookups(label, &dex);
     let summary = dex.summary();
     assert_eq!(with_code, summary.methods_with_code, "{label}");
     Some(summary)
+}
+
+/// The binary-search look-ups agree with a plain reading of the tables, and
+/// the allocation-free instruction scan with the instruction iterator.
+fn check_lookups(label: &str, dex: &appgov_dex::Dex<'_>) {
+    for i in (0..dex.string_count()).step_by(37) {
+        let s = dex.string(i).expect("readable string");
+        if !s.contains('\0') && !s.contains('\u{fffd}') {
+            assert_eq!(dex.find_string(&s), Some(i), "{label}: string {i} {s:?}");
+        }
+    }
+    assert_eq!(dex.find_string("\u{1}no such string\u{1}"), None);
+    assert!(dex.class_def(dex.class_count()).is_none());
+    assert!(dex.class_def(u32::MAX).is_none());
+    for t in (0..dex.type_count()).step_by(7) {
+        let d = dex.type_descriptor(t).expect("readable type");
+        assert_eq!(dex.find_type(&d), Some(t), "{label}: type {t} {d}");
+    }
+    for prefix in [
+        "Landroid/",
+        "Ljava/",
+        "Lorg/json/",
+        "L",
+        "\u{1}",
+        "Lzz\u{ffff}",
+    ] {
+        let linear: Vec<u32> = (0..dex.type_count())
+            .filter(|&t| {
+                dex.type_descriptor(t)
+                    .is_some_and(|d| d.starts_with(prefix))
+            })
+            .collect();
+        let range: Vec<u32> = dex.types_with_prefix(prefix).collect();
+        assert_eq!(range, linear, "{label}: types with prefix {prefix:?}");
+    }
+    for m in (0..dex.method_count()).step_by(11) {
+        let id = dex.method_id(m).expect("method id");
+        let r = dex.method_ref(m).expect("method ref");
+        assert_eq!(
+            dex.type_descriptor(id.class_idx).as_deref(),
+            Some(&*r.class)
+        );
+        assert_eq!(dex.string(id.name_idx).as_deref(), Some(&*r.name));
+        let found = dex.find_methods(id.class_idx, id.name_idx);
+        assert!(found.contains(&m), "{label}: method {m} not in {found:?}");
+        for f in found {
+            let other = dex.method_id(f).expect("method id");
+            assert_eq!(
+                (other.class_idx, other.name_idx),
+                (id.class_idx, id.name_idx)
+            );
+        }
+    }
+    for f in (0..dex.field_count()).step_by(11) {
+        let id = dex.field_id(f).expect("field id");
+        let r = dex.field_ref(f).expect("field ref");
+        assert_eq!(
+            dex.type_descriptor(id.type_idx).as_deref(),
+            Some(&*r.type_descriptor)
+        );
+        assert!(
+            dex.find_fields(id.class_idx, id.name_idx).contains(&f),
+            "{label}: field {f}"
+        );
+    }
+    for c in dex.classes().step_by(13) {
+        let found = dex.find_class_def(c.class_idx).expect("class found");
+        assert_eq!(found.index, c.index, "{label}");
+        assert_eq!(
+            dex.class_def(c.index).map(|d| d.class_idx),
+            Some(c.class_idx)
+        );
+        assert_eq!(
+            c.interface_count() as usize,
+            c.interface_types().map_or(0, |t| t.len()),
+            "{label}"
+        );
+        for t in c.interface_types().expect("readable interfaces") {
+            assert!(c.has_interface(t), "{label}");
+        }
+        assert!(!c.has_interface(c.class_idx), "{label}");
+        let names: Vec<_> = c.interfaces();
+        let by_type: Vec<_> = c
+            .interface_types()
+            .expect("readable interfaces")
+            .into_iter()
+            .filter_map(|t| dex.type_descriptor(t))
+            .collect();
+        assert_eq!(names, by_type, "{label}");
+    }
+    for c in dex.classes() {
+        let mut listed = Vec::new();
+        c.walk_methods(|m| {
+            listed.push(m);
+            std::ops::ControlFlow::Continue(())
+        });
+        assert_eq!(
+            Some(listed.clone()),
+            c.methods().or(Some(Vec::new())),
+            "{label}"
+        );
+        for m in listed.into_iter().filter(|m| m.code_off != 0) {
+            let code = dex.code_item(m.code_off).expect("code item");
+            let walked: Vec<(u8, Vec<u8>)> = code
+                .instructions(usize::MAX)
+                .map(|i| i.expect("walks"))
+                .filter(|i| i.payload.is_none())
+                .map(|i| (i.opcode, i.bytes().to_vec()))
+                .collect();
+            let mut scanned = Vec::new();
+            let (n, fault) =
+                appgov_dex::code::scan_instructions(code.insns(), usize::MAX, |op, b| {
+                    scanned.push((op, b.to_vec()));
+                });
+            assert_eq!(fault, None, "{label}");
+            assert_eq!(n as usize, code.instructions(usize::MAX).count(), "{label}");
+            assert_eq!(walked, scanned, "{label}");
+        }
+    }
 }
 
 #[test]

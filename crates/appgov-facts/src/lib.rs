@@ -376,6 +376,94 @@ pub struct DexFacts {
     pub api_refs: Vec<String>,
     /// True when the package has code but no readable DEX (encrypted or hidden by a packer).
     pub code_hidden: bool,
+    /// Which app packages call each framework API of `api_refs`, from the
+    /// bytecode; sorted by `api`. APIs that no walked code invokes have no entry.
+    #[serde(default)]
+    pub api_uses: Vec<ApiUse>,
+    /// Security-relevant code patterns found in the bytecode, each with
+    /// where it was seen.
+    #[serde(default)]
+    pub code_signals: CodeSignals,
+}
+
+/// One framework API and the app packages whose code invokes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiUse {
+    /// `class.method` as in `api_refs` (`android.telephony.TelephonyManager.getDeviceId`).
+    pub api: String,
+    /// Java packages of the calling classes (`com.umeng.commonsdk.statistics`;
+    /// empty string for the default package), distinct, sorted, at most
+    /// [`ApiUse::MAX_CALLERS`].
+    pub callers: Vec<String>,
+    /// How many more calling packages there were beyond `callers`.
+    #[serde(default)]
+    pub callers_truncated: u64,
+}
+
+impl ApiUse {
+    /// Most callers listed per API.
+    pub const MAX_CALLERS: usize = 16;
+}
+
+/// Where a code pattern was seen: `class.method` sites (Java class name,
+/// a dot, the method name), distinct and sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeSites {
+    /// Distinct sites in total (`sites` lists at most [`CodeSites::MAX_SITES`]).
+    pub count: u64,
+    pub sites: Vec<String>,
+}
+
+impl CodeSites {
+    /// Most sites listed per pattern or value.
+    pub const MAX_SITES: usize = 32;
+}
+
+/// A constant argument seen at a call (an algorithm name) and the sites
+/// that pass it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeValue {
+    pub value: String,
+    /// Distinct sites passing `value` (`sites` lists at most 32).
+    pub count: u64,
+    pub sites: Vec<String>,
+}
+
+/// Security-relevant patterns in the bytecode. Every pattern is an
+/// observation from a linear reading of single methods (no data flow across
+/// methods or branches); docs/FACTS.md says exactly what each one matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CodeSignals {
+    /// `X509TrustManager` implementations whose `checkServerTrusted` only returns.
+    pub trust_all_trust_managers: CodeSites,
+    /// `HostnameVerifier` implementations whose `verify` only returns true,
+    /// and uses of Apache's `ALLOW_ALL_HOSTNAME_VERIFIER` / `AllowAllHostnameVerifier`.
+    pub permissive_hostname_verifiers: CodeSites,
+    /// `onReceivedSslError` overrides that call `SslErrorHandler.proceed`.
+    pub ssl_error_proceed: CodeSites,
+    /// Calls of `WebView.addJavascriptInterface`.
+    pub webview_javascript_interface: CodeSites,
+    /// Calls of `WebSettings.setAllowFileAccessFromFileURLs` or
+    /// `setAllowUniversalAccessFromFileURLs` with a constant true.
+    pub webview_file_access: CodeSites,
+    /// Calls of `WebSettings.setJavaScriptEnabled` with a constant true.
+    pub webview_javascript_enabled: CodeSites,
+    /// Calls of `Window.setFlags`/`addFlags` with a constant that has
+    /// `FLAG_SECURE` (0x2000) set.
+    pub secure_flag: CodeSites,
+    /// Calls of the `DexClassLoader`, `InMemoryDexClassLoader`,
+    /// `BaseDexClassLoader` and `DexFile` loaders and of `Runtime.load` /
+    /// `System.load`.
+    pub dynamic_code_loading: CodeSites,
+    /// Constant transformations passed to `Cipher.getInstance`, sorted by value.
+    pub cipher_transformations: Vec<CodeValue>,
+    /// Constant algorithms passed to `MessageDigest.getInstance`, sorted by value.
+    pub message_digest_algorithms: Vec<CodeValue>,
+    /// `SecretKeySpec` constructions whose key bytes are a constant.
+    pub secret_key_specs: CodeSites,
+    /// `IvParameterSpec` / `GCMParameterSpec` constructions whose IV bytes are a constant.
+    pub static_iv: CodeSites,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -437,6 +525,11 @@ pub struct Located {
     pub value: String,
     /// Where it was found: `dex:classes.dex`, `res:res/values/strings`, `asset:assets/x.json`, `native:lib/arm64-v8a/libx.so`, `manifest`.
     pub found_in: Vec<String>,
+    /// Java packages of the classes whose code loads a DEX string holding
+    /// the value (`const-string`), sorted, at most 16; empty when no code
+    /// was seen loading it.
+    #[serde(default)]
+    pub packages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

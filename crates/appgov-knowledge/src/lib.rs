@@ -37,6 +37,31 @@ pub struct Source {
     pub url: String,
 }
 
+/// The built-in data files as JSON, converted from the TOML at build time
+/// (see `build.rs`); named like their sources for error messages.
+pub const BUILTIN_JSON: &[DataFile<'static>] = &[
+    DataFile {
+        name: "notice.toml",
+        text: include_str!(concat!(env!("OUT_DIR"), "/notice.json")),
+    },
+    DataFile {
+        name: "pi.toml",
+        text: include_str!(concat!(env!("OUT_DIR"), "/pi.json")),
+    },
+    DataFile {
+        name: "sdks.toml",
+        text: include_str!(concat!(env!("OUT_DIR"), "/sdks.json")),
+    },
+    DataFile {
+        name: "packers.toml",
+        text: include_str!(concat!(env!("OUT_DIR"), "/packers.json")),
+    },
+    DataFile {
+        name: "requirements.toml",
+        text: include_str!(concat!(env!("OUT_DIR"), "/requirements.json")),
+    },
+];
+
 /// One data file's text, by file name (`sdks.toml`, …).
 pub struct DataFile<'a> {
     pub name: &'a str,
@@ -94,17 +119,28 @@ pub struct Knowledge {
     pub sources: BTreeMap<String, Vec<Source>>,
 }
 
+#[derive(Clone, Copy)]
+enum Syntax {
+    Toml,
+    Json,
+}
+
 fn parse_file<T: serde::de::DeserializeOwned + HasSchema>(
     files: &[DataFile<'_>],
     name: &str,
+    syntax: Syntax,
 ) -> Result<T, KnowledgeError> {
     let f = files
         .iter()
         .find(|f| f.name == name)
         .ok_or_else(|| KnowledgeError::Missing(name.into()))?;
-    let v: T = toml::from_str(f.text).map_err(|e| KnowledgeError::Parse {
+    let parsed: Result<T, String> = match syntax {
+        Syntax::Toml => toml::from_str(f.text).map_err(|e| e.to_string()),
+        Syntax::Json => serde_json::from_str(f.text).map_err(|e| e.to_string()),
+    };
+    let v = parsed.map_err(|message| KnowledgeError::Parse {
         file: name.into(),
-        message: e.to_string(),
+        message,
     })?;
     if v.schema() != SCHEMA {
         return Err(KnowledgeError::Schema {
@@ -140,16 +176,20 @@ impl Knowledge {
     /// The compiled-in catalog. Panics never; an invalid built-in file is an
     /// error the binary reports at start-up (and a test keeps it from shipping).
     pub fn builtin() -> Result<Knowledge, KnowledgeError> {
-        Self::parse(BUILTIN)
+        Self::parse_with(BUILTIN_JSON, Syntax::Json)
     }
 
-    /// Parses and validates a full set of data files.
+    /// Parses and validates a full set of data files (TOML).
     pub fn parse(files: &[DataFile<'_>]) -> Result<Knowledge, KnowledgeError> {
-        let notice: notice::NoticeFile = parse_file(files, "notice.toml")?;
-        let pi: pi::PiFile = parse_file(files, "pi.toml")?;
-        let sdks: sdk::SdkFile = parse_file(files, "sdks.toml")?;
-        let packers: packer::PackerFile = parse_file(files, "packers.toml")?;
-        let req: requirements::RequirementsFile = parse_file(files, "requirements.toml")?;
+        Self::parse_with(files, Syntax::Toml)
+    }
+
+    fn parse_with(files: &[DataFile<'_>], syntax: Syntax) -> Result<Knowledge, KnowledgeError> {
+        let notice: notice::NoticeFile = parse_file(files, "notice.toml", syntax)?;
+        let pi: pi::PiFile = parse_file(files, "pi.toml", syntax)?;
+        let sdks: sdk::SdkFile = parse_file(files, "sdks.toml", syntax)?;
+        let packers: packer::PackerFile = parse_file(files, "packers.toml", syntax)?;
+        let req: requirements::RequirementsFile = parse_file(files, "requirements.toml", syntax)?;
         let mut sources = BTreeMap::new();
         sources.insert("notice.toml".to_string(), notice.source.clone());
         sources.insert("pi.toml".to_string(), pi.source.clone());

@@ -60,3 +60,11 @@ fn broken_files_are_rejected_with_the_reason() {
         Err(KnowledgeError::Parse { .. })
     ));
 }
+
+#[test]
+fn the_compiled_json_says_what_the_toml_says() {
+    // builtin() reads the build-time JSON; parse() reads the TOML itself.
+    let from_json = Knowledge::builtin().unwrap();
+    let from_toml = Knowledge::parse(appgov_knowledge::BUILTIN).unwrap();
+    assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"));
+}

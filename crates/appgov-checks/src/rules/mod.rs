@@ -3,6 +3,7 @@
 
 pub mod ads_sdk;
 pub mod allow_backup;
+pub mod blocked_sdk;
 pub mod cleartext_traffic;
 pub mod clipboard;
 pub mod debug_certificate;
@@ -14,6 +15,8 @@ pub mod missing_64bit;
 pub mod no_certificate_pinning;
 pub mod not_hardened;
 pub mod outdated_target_sdk;
+pub mod sdk_not_approved;
+pub mod unapproved_domains;
 pub mod unusual_permissions;
 pub mod user_trust_anchors;
 pub mod v1_only_signing;

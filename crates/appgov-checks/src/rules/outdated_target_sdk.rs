@@ -5,7 +5,8 @@ declare_rule! {
     /// ## 检查内容
     /// 目标 SDK（targetSdkVersion）是否低于应用商店当前要求的最低值
     /// （Google Play 及国内主要应用市场，数据见 `requirements.toml`，
-    /// 取已生效要求中最高的一项）。
+    /// 取已生效要求中最高的一项），以及目标 SDK 或最低 SDK 是否低于机构
+    /// 策略（`[minimums]`）的要求。
     ///
     /// ## 为何重要
     /// 目标 SDK 过低时系统会为兼容而放宽新版本的隐私与安全限制（如明文流量、
@@ -25,7 +26,8 @@ declare_rule! {
     /// ## What it does
     /// Checks whether targetSdkVersion is below the highest minimum in force
     /// among the app stores (Google Play and the main Chinese stores; data in
-    /// `requirements.toml`).
+    /// `requirements.toml`), and whether the target or minimum SDK is below
+    /// the institution's policy (`[minimums]`).
     ///
     /// ## Why it matters
     /// With an old target SDK the system relaxes newer privacy and security
@@ -60,6 +62,34 @@ impl Rule for OutdatedTargetSdk {
         let Some(target) = cx.facts.target_sdk.or(cx.facts.min_sdk) else {
             return;
         };
+        if let Some(m) = cx.policy.map(|p| &p.minimums) {
+            let mut ev = Vec::new();
+            if let Some(req) = m.target_sdk
+                && target < req
+            {
+                ev.push(Evidence::new(
+                    "policy",
+                    Some("minimums.target_sdk"),
+                    format!("targetSdkVersion={target} < {req}"),
+                ));
+            }
+            if let (Some(req), Some(min)) = (m.min_sdk, cx.facts.min_sdk)
+                && min < req
+            {
+                ev.push(Evidence::new(
+                    "policy",
+                    Some("minimums.min_sdk"),
+                    format!("minSdkVersion={min} < {req}"),
+                ));
+            }
+            if !ev.is_empty() {
+                out.push(Self::META.finding(
+                    "SDK 版本低于机构策略的最低要求。",
+                    "SDK levels below the institution's policy minimums.",
+                    ev,
+                ));
+            }
+        }
         // The strictest requirement already in force (dates compare as strings: YYYY-MM-DD).
         let today = cx.today.as_str();
         let strictest = cx

@@ -1,0 +1,235 @@
+//! An institution's policy: which SDKs and domains it allows, the minimums
+//! it requires, severity overrides, and suppressions — each suppression with
+//! a reason, an owner and an expiry; an expired one stops suppressing and the
+//! finding says so.
+//!
+//! ```toml
+//! schema = 1
+//! institution = "示例银行"
+//!
+//! [sdks]
+//! allowed = ["umeng-analytics", "wechat-opensdk"]   # anything else: PKG-019
+//! blocked = ["pangle"]                              # PKG-021
+//!
+//! [domains]
+//! allowed = ["examplebank.com", "examplebank.cn"]   # URLs elsewhere: PKG-026
+//!
+//! [minimums]
+//! target_sdk = 34
+//! min_sdk = 24
+//!
+//! [[severity]]
+//! rule = "PKG-013"
+//! severity = "medium"
+//!
+//! [[suppress]]
+//! rule = "PKG-011"
+//! evidence = "com.examplebank.PushReceiver"   # optional; without it the whole check
+//! package = "com.examplebank.mobile"          # optional; without it every app
+//! reason = "receiver only accepts signed broadcasts; reviewed 2026-10"
+//! owner = "张三 (security)"
+//! expires = "2027-03-31"
+//! ```
+
+use crate::finding::{Finding, Severity};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub schema: u32,
+    #[serde(default)]
+    pub institution: Option<String>,
+    #[serde(default)]
+    pub sdks: SdkPolicy,
+    #[serde(default)]
+    pub domains: DomainPolicy,
+    #[serde(default)]
+    pub minimums: Minimums,
+    #[serde(default)]
+    pub severity: Vec<SeverityOverride>,
+    #[serde(default)]
+    pub suppress: Vec<Suppression>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SdkPolicy {
+    /// When present, every detected SDK not listed is a finding.
+    #[serde(default)]
+    pub allowed: Option<Vec<String>>,
+    #[serde(default)]
+    pub blocked: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainPolicy {
+    /// When present, URLs and domains outside these (and their subdomains)
+    /// are findings.
+    #[serde(default)]
+    pub allowed: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Minimums {
+    #[serde(default)]
+    pub target_sdk: Option<u32>,
+    #[serde(default)]
+    pub min_sdk: Option<u32>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeverityOverride {
+    pub rule: String,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub rule: String,
+    /// Suppress only findings with an evidence value or location containing this.
+    #[serde(default)]
+    pub evidence: Option<String>,
+    /// Only for this package name.
+    #[serde(default)]
+    pub package: Option<String>,
+    pub reason: String,
+    pub owner: String,
+    /// Last day it applies, `YYYY-MM-DD`.
+    pub expires: String,
+}
+
+/// A suppression as applied to one finding.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct AppliedSuppression {
+    /// `active` (the finding is suppressed) or `expired` (it is not, any more).
+    pub status: String,
+    pub reason: String,
+    pub owner: String,
+    pub expires: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("policy: {0}")]
+    Parse(String),
+    #[error("policy: schema {0}, this build reads schema 1")]
+    Schema(u32),
+    #[error("policy: {}", .0.join("; "))]
+    Invalid(Vec<String>),
+}
+
+fn is_date(s: &str) -> bool {
+    s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
+}
+
+impl Policy {
+    /// Parses and validates a policy file's text; `known_rules` are the
+    /// check ids, `known_sdks` the catalog's SDK ids (typos are errors, not
+    /// silently ineffective policy).
+    pub fn parse(
+        text: &str,
+        known_rules: &[&str],
+        known_sdks: &[&str],
+    ) -> Result<Policy, PolicyError> {
+        let p: Policy = toml::from_str(text).map_err(|e| PolicyError::Parse(e.to_string()))?;
+        if p.schema != 1 {
+            return Err(PolicyError::Schema(p.schema));
+        }
+        let mut problems = Vec::new();
+        let rule_ok = |r: &str| known_rules.iter().any(|k| k.eq_ignore_ascii_case(r));
+        for o in &p.severity {
+            if !rule_ok(&o.rule) {
+                problems.push(format!("severity override for unknown check {:?}", o.rule));
+            }
+        }
+        for s in &p.suppress {
+            if !rule_ok(&s.rule) {
+                problems.push(format!("suppression of unknown check {:?}", s.rule));
+            }
+            if !is_date(&s.expires) {
+                problems.push(format!(
+                    "suppression of {}: expires {:?} is not YYYY-MM-DD",
+                    s.rule, s.expires
+                ));
+            }
+            if s.reason.trim().is_empty() || s.owner.trim().is_empty() {
+                problems.push(format!(
+                    "suppression of {} needs a reason and an owner",
+                    s.rule
+                ));
+            }
+        }
+        for id in p.sdks.allowed.iter().flatten().chain(&p.sdks.blocked) {
+            if !known_sdks.contains(&id.as_str()) {
+                problems.push(format!("unknown SDK id {id:?} (see `appgov` SDK catalog)"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(p)
+        } else {
+            Err(PolicyError::Invalid(problems))
+        }
+    }
+
+    /// Applies severity overrides and suppressions. Returns the findings
+    /// still in force (expired suppressions noted on them) and the
+    /// suppressed ones.
+    pub fn apply(
+        &self,
+        findings: Vec<Finding>,
+        package: Option<&str>,
+        today: &str,
+    ) -> (Vec<Finding>, Vec<Finding>) {
+        let mut open = Vec::new();
+        let mut suppressed = Vec::new();
+        for mut f in findings {
+            if let Some(o) = self
+                .severity
+                .iter()
+                .find(|o| o.rule.eq_ignore_ascii_case(&f.rule))
+            {
+                f.severity = o.severity;
+            }
+            let matching = self.suppress.iter().find(|s| {
+                s.rule.eq_ignore_ascii_case(&f.rule)
+                    && s.package.as_deref().is_none_or(|p| Some(p) == package)
+                    && s.evidence.as_deref().is_none_or(|needle| {
+                        f.evidence.iter().any(|e| {
+                            e.value.contains(needle)
+                                || e.location.as_deref().is_some_and(|l| l.contains(needle))
+                        })
+                    })
+            });
+            match matching {
+                Some(s) => {
+                    let active = today <= s.expires.as_str();
+                    f.suppression = Some(AppliedSuppression {
+                        status: if active { "active" } else { "expired" }.into(),
+                        reason: s.reason.clone(),
+                        owner: s.owner.clone(),
+                        expires: s.expires.clone(),
+                    });
+                    if active {
+                        suppressed.push(f);
+                    } else {
+                        open.push(f);
+                    }
+                }
+                None => open.push(f),
+            }
+        }
+        (open, suppressed)
+    }
+}
