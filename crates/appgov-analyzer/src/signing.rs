@@ -43,6 +43,16 @@ pub fn apply(report: &SigningReport, facts: &mut Facts) {
     facts.signing = to_facts(report);
 }
 
+fn lineage(nodes: &[appgov_apksig::LineageNode]) -> Vec<LineageNode> {
+    nodes
+        .iter()
+        .map(|n| LineageNode {
+            certificate_sha256: n.certificate_sha256.clone(),
+            flags: n.flags_raw,
+        })
+        .collect()
+}
+
 fn to_facts(r: &SigningReport) -> SigningFacts {
     let mut schemes: Vec<SchemeFacts> = r
         .schemes
@@ -130,14 +140,7 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
             r.verdict.reasons.join("; ")
         },
         certificates,
-        lineage: r
-            .lineage
-            .iter()
-            .map(|n| LineageNode {
-                certificate_sha256: n.certificate_sha256.clone(),
-                flags: n.flags_raw,
-            })
-            .collect(),
+        lineage: lineage(&r.lineage),
         block_entries: r
             .signing_block
             .as_ref()
@@ -176,14 +179,7 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
                 })
                 .collect(),
             timestamp_unix: st.timestamp,
-            lineage: st
-                .lineage
-                .iter()
-                .map(|n| LineageNode {
-                    certificate_sha256: n.certificate_sha256.clone(),
-                    flags: n.flags_raw,
-                })
-                .collect(),
+            lineage: lineage(&st.lineage),
             errors: st.errors.clone(),
             notes: st.notes.clone(),
         }),

@@ -37,60 +37,35 @@ pub struct Source {
     pub url: String,
 }
 
-/// The built-in data files as JSON, converted from the TOML at build time
-/// (see `build.rs`); named like their sources for error messages.
-pub const BUILTIN_JSON: &[DataFile<'static>] = &[
-    DataFile {
-        name: "notice.toml",
-        text: include_str!(concat!(env!("OUT_DIR"), "/notice.json")),
-    },
-    DataFile {
-        name: "pi.toml",
-        text: include_str!(concat!(env!("OUT_DIR"), "/pi.json")),
-    },
-    DataFile {
-        name: "sdks.toml",
-        text: include_str!(concat!(env!("OUT_DIR"), "/sdks.json")),
-    },
-    DataFile {
-        name: "packers.toml",
-        text: include_str!(concat!(env!("OUT_DIR"), "/packers.json")),
-    },
-    DataFile {
-        name: "requirements.toml",
-        text: include_str!(concat!(env!("OUT_DIR"), "/requirements.json")),
-    },
-];
-
 /// One data file's text, by file name (`sdks.toml`, …).
 pub struct DataFile<'a> {
     pub name: &'a str,
     pub text: &'a str,
 }
 
-/// The built-in data files, compiled into the binary.
-pub const BUILTIN: &[DataFile<'static>] = &[
-    DataFile {
-        name: "notice.toml",
-        text: include_str!("../data/notice.toml"),
-    },
-    DataFile {
-        name: "pi.toml",
-        text: include_str!("../data/pi.toml"),
-    },
-    DataFile {
-        name: "sdks.toml",
-        text: include_str!("../data/sdks.toml"),
-    },
-    DataFile {
-        name: "packers.toml",
-        text: include_str!("../data/packers.toml"),
-    },
-    DataFile {
-        name: "requirements.toml",
-        text: include_str!("../data/requirements.toml"),
-    },
-];
+/// Declares the built-in data files twice: as TOML (what people edit and
+/// `Knowledge::parse` reads) and as the JSON `build.rs` makes of them (what
+/// `Knowledge::builtin` reads); both keep the TOML file name for messages.
+macro_rules! builtin_files {
+    ($($stem:literal),* $(,)?) => {
+        /// The built-in data files, compiled into the binary.
+        pub const BUILTIN: &[DataFile<'static>] = &[$(
+            DataFile {
+                name: concat!($stem, ".toml"),
+                text: include_str!(concat!("../data/", $stem, ".toml")),
+            },
+        )*];
+        /// The same files as JSON, converted at build time (see `build.rs`).
+        pub const BUILTIN_JSON: &[DataFile<'static>] = &[$(
+            DataFile {
+                name: concat!($stem, ".toml"),
+                text: include_str!(concat!(env!("OUT_DIR"), "/", $stem, ".json")),
+            },
+        )*];
+    };
+}
+
+builtin_files!("notice", "pi", "sdks", "packers", "requirements");
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
