@@ -344,6 +344,8 @@ enum Implements {
 struct Slot {
     api: u32,
     stamp: u32,
+    /// Record this API's callers (it is on the `api_uses` watch list).
+    keep_uses: bool,
 }
 
 /// Distinct sites of one pattern.
@@ -466,6 +468,15 @@ pub struct CodeCollector {
     slots: Vec<Slot>,
     /// Keep `api_uses` only for these APIs (sorted; `class.method` or class).
     pub(crate) uses_for: Option<Vec<String>>,
+    /// Per API number: whether its callers are recorded.
+    api_keep: Vec<bool>,
+}
+
+/// Whether `api` (`class.method`) is on the watch list (all are without one).
+fn keeps_uses(watch: Option<&[String]>, api: &str) -> bool {
+    let Some(watch) = watch else { return true };
+    let hit = |k: &str| watch.binary_search_by(|w| w.as_str().cmp(k)).is_ok();
+    hit(api) || api.rsplit_once('.').is_some_and(|(class, _)| hit(class))
 }
 
 /// A method picked for the closer walk.
@@ -588,7 +599,11 @@ impl CodeCollector {
                         0x6e..=0x72 | 0x74..=0x78 | 0xfa | 0xfb => {
                             if let Some(slot) = slots.get_mut(index() as usize) {
                                 let api = slot.api & !WATCHED;
-                                if api != NO_API && slot.stamp != pkg && pkg != NO_PACKAGE {
+                                if api != NO_API
+                                    && slot.keep_uses
+                                    && slot.stamp != pkg
+                                    && pkg != NO_PACKAGE
+                                {
                                     slot.stamp = pkg;
                                     if uses.len() < MAX_USES {
                                         uses.insert((u64::from(api) << 32) | u64::from(pkg));
@@ -701,6 +716,7 @@ impl CodeCollector {
             Slot {
                 api: NO_API,
                 stamp: NO_PACKAGE,
+                keep_uses: false,
             },
         );
         // Framework classes are contiguous type ranges; method ids are
@@ -737,6 +753,8 @@ impl CodeCollector {
                     let a = self.api_names.len() as u32;
                     self.api_ids.insert(key.clone(), a);
                     self.api_names.push(key.clone());
+                    self.api_keep
+                        .push(keeps_uses(self.uses_for.as_deref(), &key));
                     a
                 }
                 None => {
@@ -746,6 +764,7 @@ impl CodeCollector {
             };
             if let Some(slot) = self.slots.get_mut(m as usize) {
                 slot.api = api;
+                slot.keep_uses = self.api_keep.get(api as usize).copied().unwrap_or(false);
             }
         }
 
@@ -801,22 +820,9 @@ impl CodeCollector {
         // integer, and its sorted runs are the entries in output order.
         let (api_rank, apis_sorted) = rank_by_name(&self.api_names);
         let (pkg_rank, pkgs_sorted) = rank_by_name(&self.pkg_names);
-        // Which APIs keep their callers (all, without a watch list).
-        let keep: Vec<bool> = match &self.uses_for {
-            None => vec![true; self.api_names.len()],
-            Some(watch) => self
-                .api_names
-                .iter()
-                .map(|api| {
-                    let hit = |k: &str| watch.binary_search_by(|w| w.as_str().cmp(k)).is_ok();
-                    hit(api) || api.rsplit_once('.').is_some_and(|(class, _)| hit(class))
-                })
-                .collect(),
-        };
         let mut keys: Vec<u64> = self
             .uses
             .iter()
-            .filter(|&&u| keep.get((u >> 32) as usize).copied().unwrap_or(false))
             .filter_map(|&u| {
                 let api = *api_rank.get((u >> 32) as usize)?;
                 let pkg = *pkg_rank.get((u & 0xffff_ffff) as usize)?;
