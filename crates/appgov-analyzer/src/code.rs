@@ -470,6 +470,8 @@ pub struct CodeCollector {
     pub(crate) uses_for: Option<Vec<String>>,
     /// Per API number: whether its callers are recorded.
     api_keep: Vec<bool>,
+    /// Walk the bytecode (`Sections::bytecode`); without it only `api_refs`.
+    pub(crate) walk: bool,
 }
 
 /// Whether `api` (`class.method`) is on the watch list (all are without one).
@@ -520,6 +522,9 @@ impl CodeCollector {
     ) {
         let mut index = ClassIndex::new(dex);
         let watch = self.index_methods(dex, &mut index);
+        if !self.walk {
+            return;
+        }
         let implemented = implemented_types(dex);
         let allow_all_fields = allow_all_fields(dex);
 

@@ -61,7 +61,10 @@ fn scan_with(classes: &[Class], limits: &appgov_dex::Limits) -> Facts {
             strings.insert(i);
         }
     }
-    let mut col = CodeCollector::default();
+    let mut col = CodeCollector {
+        walk: true,
+        ..CodeCollector::default()
+    };
     let mut facts = Facts::default();
     col.scan_dex(&dex, "classes.dex", &strings, &mut endpoints, &mut facts);
     col.finish(&mut facts);
@@ -721,7 +724,10 @@ fn hostile_bytes_never_panic() {
         };
         let mut endpoints = EndpointCollector::default();
         let strings = BitSet::with_len(dex.string_count());
-        let mut col = CodeCollector::default();
+        let mut col = CodeCollector {
+            walk: true,
+            ..CodeCollector::default()
+        };
         let mut facts = Facts::default();
         col.scan_dex(&dex, "classes.dex", &strings, &mut endpoints, &mut facts);
         col.finish(&mut facts);

@@ -62,6 +62,9 @@ pub struct Sections {
     pub signing: bool,
     /// DEX files: classes, strings, API references.
     pub code: bool,
+    /// The bytecode walk (needs `code`): API callers (`api_uses`), code
+    /// signals, and which packages load each URL.
+    pub bytecode: bool,
     /// Native libraries.
     pub native: bool,
     /// Asset inventory and packages nested in assets.
@@ -75,14 +78,16 @@ impl Sections {
         digests: true,
         signing: true,
         code: true,
+        bytecode: true,
         native: true,
         assets: true,
         endpoints: true,
     };
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "digests",
         "signing",
         "code",
+        "bytecode",
         "native",
         "assets",
         "endpoints",
@@ -94,6 +99,7 @@ impl Sections {
             digests: false,
             signing: false,
             code: false,
+            bytecode: false,
             native: false,
             assets: false,
             endpoints: false,
@@ -103,6 +109,10 @@ impl Sections {
                 "digests" => s.digests = true,
                 "signing" => s.signing = true,
                 "code" => s.code = true,
+                "bytecode" => {
+                    s.code = true;
+                    s.bytecode = true;
+                }
                 "native" => s.native = true,
                 "assets" => s.assets = true,
                 "endpoints" => s.endpoints = true,
@@ -124,6 +134,7 @@ impl Sections {
             (self.signing, "signing"),
             (self.signing && verified, "signature_digests"),
             (self.code, "code"),
+            (self.code && self.bytecode, "bytecode"),
             (self.native, "native"),
             (self.assets, "assets"),
             (self.endpoints, "endpoints"),
@@ -207,6 +218,7 @@ pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts
     let mut col = apk::Collector::default();
     col.endpoints.disabled = !options.sections.endpoints;
     col.code.uses_for = options.api_uses_for.clone();
+    col.code.walk = options.sections.bytecode;
     match kind {
         "aab" => container::analyze_bundle(&zip, &mut facts, &mut col, options),
         "apks" | "xapk" => container::analyze_split_set(&zip, &mut facts, &mut col, options),

@@ -307,3 +307,33 @@ fn api_uses_can_be_limited_to_watched_apis() {
     // Everything else is unchanged.
     assert_eq!(all.dex.api_refs, some.dex.api_refs);
 }
+
+#[test]
+fn the_bytecode_walk_is_its_own_section() {
+    let Some(file) = CorpusFile::named("apk/mobsf__android.apk") else {
+        return;
+    };
+    let data = file.read_checked();
+    let with = |list: &str| {
+        let options = Options {
+            sections: appgov_analyzer::Sections::parse(list).unwrap(),
+            ..Options::default()
+        };
+        analyze(&data, &file.rel, &options)
+    };
+    let code = with("code");
+    let walked = with("bytecode");
+    assert!(!code.analysed.iter().any(|g| g == "bytecode"));
+    assert!(
+        walked
+            .analysed
+            .iter()
+            .any(|g| g == "bytecode" || g == "code")
+    );
+    assert!(code.dex.api_uses.is_empty());
+    assert!(!walked.dex.api_uses.is_empty());
+    // Classes, strings and API references do not need the walk.
+    assert_eq!(code.dex.api_refs, walked.dex.api_refs);
+    assert_eq!(code.dex.classes, walked.dex.classes);
+    assert_eq!(code.dex.strings, walked.dex.strings);
+}

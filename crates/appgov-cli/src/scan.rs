@@ -44,8 +44,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "N")]
     jobs: Option<usize>,
     /// Gather only these groups of facts besides identity and manifest
-    /// (comma-separated: digests, signing, code, native, assets, endpoints).
-    /// Default: all. `digests` are the whole file's SHA-256, SHA-1 and MD5.
+    /// (comma-separated: digests, signing, code, bytecode, native, assets,
+    /// endpoints). Default: all. `digests` are the whole file's SHA-256,
+    /// SHA-1 and MD5; `code` reads DEX classes, strings and API references,
+    /// `bytecode` also walks every method (API callers, code signals).
     #[arg(long, value_name = "LIST", value_parser = parse_sections)]
     only: Option<Sections>,
     /// Read certificates but skip checking signature content digests (much
