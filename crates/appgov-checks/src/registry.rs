@@ -9,6 +9,7 @@ pub static RULES: &[&dyn Rule] = &[
     &allow_backup::AllowBackup,
     &cleartext_traffic::CleartextTraffic,
     &user_trust_anchors::UserTrustAnchors,
+    &trust_all_tls::TrustAllTls,
     &v1_only_signing::V1OnlySigning,
     &debug_certificate::DebugCertificate,
     &exported_components::ExportedComponents,
@@ -22,6 +23,7 @@ pub static RULES: &[&dyn Rule] = &[
     &blocked_sdk::BlockedSdk,
     &ads_sdk::AdsSdk,
     &unapproved_domains::UnapprovedDomains,
+    &dynamic_code_loading::DynamicCodeLoading,
     &no_certificate_pinning::NoCertificatePinning,
 ];
 

@@ -99,6 +99,19 @@ const PAIRS: &[(&str, &str, &str)] = &[
         "apk/npm-apidemos__ApiDemos-debug.apk",
         "apk/mobsf__android.apk",
     ),
+    // WebActivity$MyWebViewClient.onReceivedSslError calls proceed() (dexdump-checked
+    // in the analyser's code_signals tests) / no such code.
+    (
+        "PKG-006",
+        "apk/androidproject__AndroidProject.apk",
+        "apk/mobsf__android.apk",
+    ),
+    // DexClassLoader in com.google.android.gms.internal / none.
+    (
+        "PKG-028",
+        "apk/insecurebankv2__app-release.apk",
+        "apk/mobsf__android.apk",
+    ),
     // AdMob and Google Analytics / no SDK.
     (
         "PKG-022",
