@@ -25,6 +25,17 @@ pub struct SdkHit {
     pub evidence: Vec<Evidence>,
 }
 
+impl SdkHit {
+    /// `中文名 / English name`, or one name when both are the same.
+    pub fn display_name(&self) -> String {
+        if self.name_zh == self.name {
+            self.name.clone()
+        } else {
+            format!("{} / {}", self.name_zh, self.name)
+        }
+    }
+}
+
 /// A packer or protector found in the package.
 #[derive(Debug, Clone, Serialize)]
 pub struct PackerHit {

@@ -34,17 +34,105 @@ pub struct Context<'a> {
     /// The institution's policy, when one is given.
     pub policy: Option<&'a Policy>,
     api_refs_sorted: bool,
+    /// Package prefixes of the detected SDKs with the index of their hit,
+    /// longest first, so the most specific SDK owns a package.
+    sdk_prefixes: Vec<(&'a str, usize)>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    fn new(
+        facts: &'a Facts,
+        knowledge: &'a Knowledge,
+        sdks: &'a [SdkHit],
+        packers: &'a [PackerHit],
+        policy: Option<&'a Policy>,
+        today: &str,
+    ) -> Context<'a> {
+        let mut sdk_prefixes = Vec::new();
+        for (i, hit) in sdks.iter().enumerate() {
+            if let Some(sdk) = knowledge.sdks.iter().find(|s| s.id == hit.id) {
+                sdk_prefixes.extend(sdk.evidence.packages.iter().map(|p| (p.as_str(), i)));
+            }
+        }
+        sdk_prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        Context {
+            facts,
+            knowledge,
+            sdks,
+            packers,
+            today: today.to_string(),
+            policy,
+            api_refs_sorted: facts.dex.api_refs.is_sorted(),
+            sdk_prefixes,
+        }
+    }
+
+    /// The detected SDK whose code a Java package belongs to, if any: the
+    /// difference between "the app reads the IMEI" and "an SDK does" is what
+    /// article 16's SDK disclosure turns on.
+    pub fn sdk_of_package(&self, package: &str) -> Option<&'a SdkHit> {
+        self.sdk_prefixes
+            .iter()
+            .find(|(prefix, _)| detect::in_package(package, prefix))
+            .map(|&(_, i)| &self.sdks[i])
+    }
+
+    /// The detected SDK owning a code site `class.method`.
+    pub fn sdk_of_site(&self, site: &str) -> Option<&'a SdkHit> {
+        // `pkg.Class.method` → `pkg.Class`; the class name itself is within
+        // its package for prefix matching.
+        let class = site.rsplit_once('.').map_or(site, |(c, _)| c);
+        self.sdk_of_package(class)
+    }
+
+    /// Evidence for a code site, naming the SDK that owns it.
+    pub fn code_evidence(&self, site: &str, what: &str) -> Evidence {
+        let value = match self.sdk_of_site(site) {
+            Some(sdk) => format!("{what} [SDK: {}]", sdk.display_name()),
+            None => what.to_string(),
+        };
+        Evidence::new("code", Some(site), value)
+    }
+
+    /// Callers of a framework API (`class.method`) from the bytecode, each
+    /// with the SDK that owns it: `com.umeng.commonsdk [SDK: 友盟+ / Umeng]`.
+    pub fn api_callers(&self, api: &str) -> Option<String> {
+        let uses = &self.facts.dex.api_uses;
+        let u = uses
+            .binary_search_by(|u| u.api.as_str().cmp(api))
+            .ok()
+            .map(|i| &uses[i])
+            .or_else(|| uses.iter().find(|u| u.api == api))?;
+        let mut parts: Vec<String> = u
+            .callers
+            .iter()
+            .map(|c| {
+                let shown = if c.is_empty() { "(default package)" } else { c };
+                match self.sdk_of_package(c) {
+                    Some(sdk) => format!("{shown} [SDK: {}]", sdk.display_name()),
+                    None => shown.to_string(),
+                }
+            })
+            .collect();
+        if u.callers_truncated > 0 {
+            parts.push(format!("+{}", u.callers_truncated));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+
     /// Whether a group of facts was gathered (`code`, `native`, …): a check
     /// must not conclude "absent" from facts nobody looked at.
     pub fn analysed(&self, group: &str) -> bool {
         self.facts.analysed.iter().any(|g| g == group)
     }
-    /// Whether the app's code is readable (not hidden by a packer).
+    /// Whether the app's code is readable: gathered, and not hidden by a
+    /// packer — neither missing from the package nor replaced by a packer's
+    /// stub loader, which leaves a readable dex of a dozen classes while
+    /// the app itself stays encrypted.
     pub fn code_readable(&self) -> bool {
-        self.analysed("code") && !self.facts.dex.code_hidden
+        self.analysed("code")
+            && !self.facts.dex.code_hidden
+            && !self.packers.iter().any(|p| p.hides_dex)
     }
     /// Framework API references `class.method` that match a class and one of the methods.
     pub fn api_refs<'s>(
@@ -109,15 +197,7 @@ pub fn analyse_with_policy(
 ) -> Analysis {
     let sdks = detect::sdks(facts, knowledge);
     let packers = detect::packers(facts, knowledge);
-    let cx = Context {
-        facts,
-        knowledge,
-        sdks: &sdks,
-        packers: &packers,
-        today: today.to_string(),
-        policy,
-        api_refs_sorted: facts.dex.api_refs.is_sorted(),
-    };
+    let cx = Context::new(facts, knowledge, &sdks, &packers, policy, today);
     let mut findings = Vec::new();
     for rule in RULES {
         rule.check(&cx, &mut findings);

@@ -22,6 +22,11 @@
 //! rule = "PKG-013"
 //! severity = "medium"
 //!
+//! [[disclosure]]                                   # PKG-020: the privacy policy's SDK list
+//! package = "com.examplebank.mobile"
+//! document = "隐私政策 v3.2（2026-09-01）附录二"
+//! sdks = ["umeng-analytics", "wechat-opensdk"]
+//!
 //! [[suppress]]
 //! rule = "PKG-011"
 //! evidence = "com.examplebank.PushReceiver"   # optional; without it the whole check
@@ -50,6 +55,31 @@ pub struct Policy {
     pub severity: Vec<SeverityOverride>,
     #[serde(default)]
     pub suppress: Vec<Suppression>,
+    /// Third-party SDK lists the apps' privacy policies disclose.
+    #[serde(default)]
+    pub disclosure: Vec<Disclosure>,
+}
+
+/// The third-party SDKs one app's privacy policy discloses (article 16):
+/// every personal-information-collecting SDK found in the package must be
+/// among them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    /// The app's package name.
+    pub package: String,
+    /// Which document and version lists them (shown in findings).
+    pub document: String,
+    /// SDK catalog ids.
+    pub sdks: Vec<String>,
+}
+
+impl Policy {
+    /// The disclosed SDK list for a package, if the policy has one.
+    pub fn disclosure_for(&self, package: Option<&str>) -> Option<&Disclosure> {
+        let package = package?;
+        self.disclosure.iter().find(|d| d.package == package)
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -171,7 +201,21 @@ impl Policy {
                 ));
             }
         }
-        for id in p.sdks.allowed.iter().flatten().chain(&p.sdks.blocked) {
+        let mut seen_packages = std::collections::BTreeSet::new();
+        for d in &p.disclosure {
+            if !seen_packages.insert(d.package.as_str()) {
+                problems.push(format!("two disclosure lists for package {:?}", d.package));
+            }
+        }
+        let disclosed = p.disclosure.iter().flat_map(|d| &d.sdks);
+        for id in p
+            .sdks
+            .allowed
+            .iter()
+            .flatten()
+            .chain(&p.sdks.blocked)
+            .chain(disclosed)
+        {
             if !known_sdks.contains(&id.as_str()) {
                 problems.push(format!("unknown SDK id {id:?} (see `appgov` SDK catalog)"));
             }

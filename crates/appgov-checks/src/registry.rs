@@ -20,10 +20,14 @@ pub static RULES: &[&dyn Rule] = &[
     &device_ids::DeviceIds,
     &clipboard::Clipboard,
     &sdk_not_approved::SdkNotApproved,
+    &sdk_not_disclosed::SdkNotDisclosed,
     &blocked_sdk::BlockedSdk,
     &ads_sdk::AdsSdk,
+    &weak_crypto::WeakCrypto,
+    &risky_webview::RiskyWebView,
     &unapproved_domains::UnapprovedDomains,
     &dynamic_code_loading::DynamicCodeLoading,
+    &no_screenshot_protection::NoScreenshotProtection,
     &no_certificate_pinning::NoCertificatePinning,
 ];
 

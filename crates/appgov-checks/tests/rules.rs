@@ -118,6 +118,30 @@ const PAIRS: &[(&str, &str, &str)] = &[
         "apk/insecurebankv2__app-release.apk",
         "apk/mobsf__android.apk",
     ),
+    // Umeng collects personal information, no disclosed list / no such SDK.
+    (
+        "PKG-020",
+        "apk/androidproject__AndroidProject.apk",
+        "apk/mobsf__android.apk",
+    ),
+    // Cipher.getInstance("AES") in sg.vantagepoint.a.a.a (ECB by default) / no cipher.
+    (
+        "PKG-024",
+        "apk/mastg__UnCrackable-Level1.apk",
+        "apk/mobsf__android.apk",
+    ),
+    // addJavascriptInterface with minSdk 15 / JavaScript enabled but no bridge.
+    (
+        "PKG-025",
+        "apk/insecurebankv2__app-release.apk",
+        "apk/mobsf__android.apk",
+    ),
+    // No FLAG_SECURE anywhere / ApiDemos' SecureView samples set it.
+    (
+        "PKG-029",
+        "apk/mobsf__android.apk",
+        "apk/npm-apidemos__ApiDemos-debug.apk",
+    ),
 ];
 
 #[test]
@@ -476,4 +500,128 @@ fn invalid_policies_are_rejected_with_every_reason() {
     }
     let typo = "schema = 1\n[sdk]\nallowed = []\n";
     assert!(appgov_checks::Policy::parse(typo, &rules, &sdks).is_err());
+}
+
+#[test]
+fn weak_crypto_rates_sdk_digests_alone_as_no_finding_and_app_ciphers_medium() {
+    // OkHttp's MD5/SHA-1 helpers (cache keys) are SDK code; okio's is not in
+    // the catalog, so the app-level digest finding stays, at low.
+    if let Some(f) = facts("apk/npm-uia2__appium-uiautomator2-server-debug-androidTest.apk") {
+        let a = run(&f, TODAY);
+        let w = a
+            .findings
+            .iter()
+            .find(|x| x.rule == "PKG-024")
+            .expect("okio MD5");
+        assert_eq!(w.severity, appgov_checks::Severity::Low);
+        assert!(w.evidence.iter().any(|e| e.value.contains("[SDK: OkHttp")));
+    }
+    if let Some(f) = facts("apk/injuredandroid__injuredandroid.apk") {
+        let a = run(&f, TODAY);
+        let w = a
+            .findings
+            .iter()
+            .find(|x| x.rule == "PKG-024")
+            .expect("DES");
+        assert_eq!(w.severity, appgov_checks::Severity::Medium);
+        assert!(w.evidence.iter().all(|e| e.value.contains("\"DES\"")));
+    }
+}
+
+#[test]
+fn screenshot_protection_is_not_judged_on_code_a_packer_hides() {
+    let Some(mut f) = facts("apk/mobsf__android.apk") else {
+        return;
+    };
+    assert!(fired(&f, "PKG-029"));
+    // No corpus app is packed: add the Bangcle SecShell loader the catalog
+    // knows; the readable dex is then the packer's stub, not the app.
+    let mut lib = f.native_libs[0].clone();
+    lib.path = "lib/armeabi-v7a/libSecShell.so".into();
+    f.native_libs.push(lib);
+    let a = run(&f, TODAY);
+    assert!(a.packers.iter().any(|p| p.hides_dex), "{:?}", a.packers);
+    assert!(!a.findings.iter().any(|x| x.rule == "PKG-029"));
+}
+
+#[test]
+fn sensitive_api_and_code_findings_name_the_sdk_that_calls() {
+    // Umeng's own code builds IVs from constant bytes; the finding says whose.
+    let Some(f) = facts("apk/androidproject__AndroidProject.apk") else {
+        return;
+    };
+    let a = run(&f, TODAY);
+    let w = a.findings.iter().find(|x| x.rule == "PKG-024").unwrap();
+    assert!(
+        w.evidence.iter().any(|e| e
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("com.umeng."))
+            && e.value.contains("[SDK: 友盟+")),
+        "{:#?}",
+        w.evidence
+    );
+    // Framework API evidence lists the calling packages with their SDK.
+    let api_ev: Vec<_> = a
+        .findings
+        .iter()
+        .flat_map(|x| &x.evidence)
+        .filter(|e| e.kind == "api")
+        .collect();
+    assert!(!api_ev.is_empty());
+    assert!(
+        api_ev
+            .iter()
+            .any(|e| e.location.as_deref().is_some_and(|l| l.contains("[SDK: "))),
+        "{api_ev:#?}"
+    );
+}
+
+#[test]
+fn undisclosed_sdks_are_high_and_a_complete_list_silences_pkg_020() {
+    let Some(f) = facts("apk/insecurebankv2__app-release.apk") else {
+        return;
+    };
+    let pkg = f.package.clone().unwrap();
+    let partial = policy(&format!(
+        "schema = 1\n[[disclosure]]\npackage = \"{pkg}\"\ndocument = \"隐私政策 v1\"\nsdks = [\"google-admob\"]\n"
+    ));
+    let a = run_with(&f, &partial, TODAY);
+    let d = a.findings.iter().find(|x| x.rule == "PKG-020").unwrap();
+    assert_eq!(d.severity, appgov_checks::Severity::High);
+    assert!(d.message_zh.contains("隐私政策 v1"));
+    assert!(
+        !d.evidence
+            .iter()
+            .any(|e| e.location.as_deref() == Some("google-admob"))
+    );
+    assert!(
+        d.evidence
+            .iter()
+            .any(|e| e.location.as_deref() == Some("google-analytics"))
+    );
+
+    let all: Vec<String> = run(&f, TODAY)
+        .sdks
+        .iter()
+        .map(|s| format!("\"{}\"", s.id))
+        .collect();
+    let complete = policy(&format!(
+        "schema = 1\n[[disclosure]]\npackage = \"{pkg}\"\ndocument = \"隐私政策 v2\"\nsdks = [{}]\n",
+        all.join(", ")
+    ));
+    assert!(
+        !run_with(&f, &complete, TODAY)
+            .findings
+            .iter()
+            .any(|x| x.rule == "PKG-020")
+    );
+
+    // A list for another app does not count for this one.
+    let other = policy(
+        "schema = 1\n[[disclosure]]\npackage = \"com.other\"\ndocument = \"x\"\nsdks = []\n",
+    );
+    let d = run_with(&f, &other, TODAY);
+    let d = d.findings.iter().find(|x| x.rule == "PKG-020").unwrap();
+    assert_eq!(d.severity, appgov_checks::Severity::Medium);
 }

@@ -1,4 +1,4 @@
-use crate::{Context, Evidence, Finding, Rule, RuleMeta, declare_rule};
+use crate::{Context, Finding, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## 检查内容
@@ -72,7 +72,7 @@ impl Rule for DynamicCodeLoading {
         let ev = sites
             .sites
             .iter()
-            .map(|s| Evidence::new("code", Some(s), "loads code at run time"))
+            .map(|s| cx.code_evidence(s, "loads code at run time"))
             .collect();
         out.push(Self::META.finding(
             format!("{} 处代码在运行时加载代码。", sites.count),

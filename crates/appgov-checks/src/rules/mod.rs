@@ -14,14 +14,18 @@ pub mod exported_components;
 pub mod installed_apps;
 pub mod missing_64bit;
 pub mod no_certificate_pinning;
+pub mod no_screenshot_protection;
 pub mod not_hardened;
 pub mod outdated_target_sdk;
+pub mod risky_webview;
 pub mod sdk_not_approved;
+pub mod sdk_not_disclosed;
 pub mod trust_all_tls;
 pub mod unapproved_domains;
 pub mod unusual_permissions;
 pub mod user_trust_anchors;
 pub mod v1_only_signing;
+pub mod weak_crypto;
 
 use crate::{Context, Evidence};
 use appgov_knowledge::ApiRule;
@@ -30,7 +34,8 @@ use appgov_knowledge::ApiRule;
 const MAX_API_EVIDENCE: usize = 30;
 
 /// Evidence for every referenced framework API among the catalog's rules
-/// that `select` picks, leaving out the inconclusive ones.
+/// that `select` picks, leaving out the inconclusive ones; the location
+/// names the calling packages (and their SDKs) when the bytecode was walked.
 pub(crate) fn api_evidence(cx: &Context<'_>, select: impl Fn(&ApiRule) -> bool) -> Vec<Evidence> {
     let mut ev = Vec::new();
     for rule in cx
@@ -41,7 +46,8 @@ pub(crate) fn api_evidence(cx: &Context<'_>, select: impl Fn(&ApiRule) -> bool) 
     {
         for r in cx.api_refs(&rule.class, &rule.methods) {
             if ev.len() < MAX_API_EVIDENCE {
-                ev.push(Evidence::new("api", None, r.to_string()));
+                let callers = cx.api_callers(r);
+                ev.push(Evidence::new("api", callers.as_deref(), r.to_string()));
             }
         }
     }

@@ -1,4 +1,4 @@
-use crate::{Context, Evidence, Finding, Rule, RuleMeta, declare_rule};
+use crate::{Context, Finding, Rule, RuleMeta, declare_rule};
 
 declare_rule! {
     /// ## 检查内容
@@ -93,7 +93,7 @@ impl Rule for TrustAllTls {
             ),
         ] {
             for site in &sites.sites {
-                ev.push(Evidence::new("code", Some(site), what));
+                ev.push(cx.code_evidence(site, what));
             }
         }
         if !ev.is_empty() {
