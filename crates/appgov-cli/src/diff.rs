@@ -39,6 +39,8 @@ pub struct DiffArgs {
 enum DiffFormat {
     Text,
     Json,
+    /// One self-contained page, Chinese with an English switch.
+    Html,
 }
 
 pub fn run(args: &DiffArgs) -> Result<ExitCode> {
@@ -75,6 +77,10 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
             writeln!(out)?;
         }
         DiffFormat::Text => write!(out, "{}", text(&d))?,
+        DiffFormat::Html => {
+            let generated = crate::scan::now_rfc3339();
+            write!(out, "{}", appgov_report::diff_html(&d, &generated, &today))?;
+        }
     }
     Ok(match args.fail_on {
         Some(t) if d.fails(t) => ExitCode::from(3),

@@ -190,7 +190,7 @@ struct ReportContext<'a> {
 
 /// Now in UTC as RFC 3339 (`2026-12-01T08:30:00Z`), or the time
 /// `SOURCE_DATE_EPOCH` gives, for reproducible reports.
-fn now_rfc3339() -> String {
+pub fn now_rfc3339() -> String {
     let t = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.trim().parse::<i64>().ok())

@@ -312,6 +312,18 @@ fn diff_reports_signer_change_loudly_and_gates_on_it() {
     assert!(fixed.contains(&"PKG-009"), "{fixed:?}");
     let text = appgov(&["diff", "--date", "2026-12-01", o, n]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("SIGNING CERTIFICATE CHANGED"));
+    let html = appgov(&["diff", "--format", "html", "--date", "2026-12-01", o, n]);
+    assert_eq!(html.status.code(), Some(0));
+    let page = String::from_utf8(html.stdout).unwrap();
+    assert!(page.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\""));
+    assert!(page.contains("签名证书变更且不在 v3 轮换链中"));
+    assert!(page.contains("class=\"verdict fail\""));
+    let new_sha = v["new"]["signers"][0].as_str().unwrap();
+    assert!(page.contains(new_sha), "new signer listed");
+    assert!(
+        page.contains("<span class=\"rule\">PKG-009</span>"),
+        "fixed finding listed"
+    );
     let gate = appgov(&[
         "diff",
         "--fail-on",

@@ -51,7 +51,7 @@ fn hidden_char(c: char) -> bool {
 }
 
 /// Chinese and English HTML fragments (already escaped), one shown at a time.
-fn bi(zh: &str, en: &str) -> String {
+pub(crate) fn bi(zh: &str, en: &str) -> String {
     format!(r#"<span class="zh" lang="zh-CN">{zh}</span><span class="en" lang="en">{en}</span>"#)
 }
 
@@ -61,13 +61,13 @@ fn bi_block(zh: &str, en: &str) -> String {
 }
 
 /// `bi` of two plain strings.
-fn bt(zh: &str, en: &str) -> String {
+pub(crate) fn bt(zh: &str, en: &str) -> String {
     bi(&esc(zh), &esc(en))
 }
 
 /// An identifier (permission, class, package name) escaped, with a line
 /// break opportunity after each dot so long names wrap at their parts.
-fn esc_id(s: &str) -> String {
+pub(crate) fn esc_id(s: &str) -> String {
     esc(s).replace('.', ".<wbr>")
 }
 
@@ -82,12 +82,12 @@ fn num<T: ToString>(v: Option<T>) -> String {
     v.map_or("—".into(), |v| v.to_string())
 }
 
-fn yes_no(v: bool) -> String {
+pub(crate) fn yes_no(v: bool) -> String {
     if v { bt("是", "yes") } else { bt("否", "no") }
 }
 
 /// 第N条 for 1–99.
-fn article_zh(n: u32) -> String {
+pub(crate) fn article_zh(n: u32) -> String {
     const D: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
     let s = match n {
         0..=9 => D[n as usize].to_string(),
@@ -106,7 +106,7 @@ fn article_zh(n: u32) -> String {
     format!("第{s}条")
 }
 
-fn sev_badge(s: Severity) -> String {
+pub(crate) fn sev_badge(s: Severity) -> String {
     format!(
         r#"<span class="badge sev-{}">{}</span>"#,
         s.as_str(),
@@ -176,14 +176,7 @@ pub fn html(input: &Input<'_>) -> String {
 
     let mut body = String::new();
     let b = &mut body;
-    let _ = write!(
-        b,
-        r#"<header class="top"><p class="brand">appgov · {}</p><button id="lang-toggle" type="button" aria-pressed="false" hidden><span class="zh" lang="en">English</span><span class="en" lang="zh-CN">中文</span></button></header>"#,
-        bt(
-            "依据《关于加强银行业保险业移动互联网应用程序管理的通知》（金办发〔2024〕99号）",
-            "under notice 金办发〔2024〕99号 on the management of banking and insurance mobile apps"
-        )
-    );
+    top_bar(b);
     b.push_str("<main>");
     let _ = write!(
         b,
@@ -219,7 +212,26 @@ pub fn html(input: &Input<'_>) -> String {
     b.push_str("</main>");
     footer(b, input);
 
-    let style = format!("{STYLE}{}", bar_widths(input));
+    page(&title_zh, &title_en, &body, &bar_widths(input))
+}
+
+/// The brand line and the language switch.
+pub(crate) fn top_bar(b: &mut String) {
+    let _ = write!(
+        b,
+        r#"<header class="top"><p class="brand">appgov · {}</p><button id="lang-toggle" type="button" aria-pressed="false" hidden><span class="zh" lang="en">English</span><span class="en" lang="zh-CN">中文</span></button></header>"#,
+        bt(
+            "依据《关于加强银行业保险业移动互联网应用程序管理的通知》（金办发〔2024〕99号）",
+            "under notice 金办发〔2024〕99号 on the management of banking and insurance mobile apps"
+        )
+    );
+}
+
+/// The whole document around a body: the CSP with hashes of the page's own
+/// style (the shared sheet plus `extra_style`) and script, the titles for
+/// both languages.
+pub(crate) fn page(title_zh: &str, title_en: &str, body: &str, extra_style: &str) -> String {
+    let style = format!("{STYLE}{extra_style}");
     let csp = format!(
         "default-src 'none'; style-src {}; script-src {}; img-src 'none'; base-uri 'none'; form-action 'none'",
         csp_hash(&style),
@@ -244,8 +256,8 @@ pub fn html(input: &Input<'_>) -> String {
 </body>
 </html>
 "#,
-        tz = esc(&title_zh),
-        te = esc(&title_en),
+        tz = esc(title_zh),
+        te = esc(title_en),
     );
     page
 }
@@ -266,7 +278,7 @@ fn bar_widths(input: &Input<'_>) -> String {
     s
 }
 
-fn section_start(b: &mut String, id: &str, zh: &str, en: &str) {
+pub(crate) fn section_start(b: &mut String, id: &str, zh: &str, en: &str) {
     let _ = write!(
         b,
         r#"<section id="{id}" aria-labelledby="{id}-h"><h2 id="{id}-h">{}</h2>"#,

@@ -14,6 +14,7 @@
 //! renders it as text only.
 
 mod cyclonedx;
+mod diff_html;
 mod html;
 mod markdown;
 mod sarif;
@@ -23,6 +24,7 @@ use appgov_facts::Facts;
 use appgov_knowledge::Knowledge;
 
 pub use cyclonedx::{cyclonedx, cyclonedx_value, serial_number};
+pub use diff_html::diff_html;
 pub use html::html;
 pub use sarif::{fingerprint, sarif, sarif_value};
 

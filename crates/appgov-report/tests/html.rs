@@ -230,6 +230,40 @@ fn hostile_strings_are_escaped() {
 }
 
 #[test]
+fn release_diff_page_escapes_hostile_strings_and_shows_the_changes() {
+    use appgov_checks::diff::diff;
+    let k = Knowledge::builtin().unwrap();
+    let hostile = hostile_facts();
+    let ha = hostile_analysis(&hostile, &k);
+    let mut plain = hostile_facts();
+    plain.package = Some("com.example.bank".into());
+    plain.permissions.clear();
+    plain.android.uses_permissions.clear();
+    plain.endpoints = Default::default();
+    let pa = appgov_checks::Analysis::empty();
+    // Old: plain; new: the hostile one — every hostile string is an addition.
+    let d = diff((&plain, &pa), (&hostile, &ha));
+    let page = appgov_report::diff_html(&d, "2026-12-01T00:00:00Z", "2026-12-01");
+    assert_own_markup_only(&page);
+    assert!(!page.contains("<script>alert"));
+    assert!(!page.contains('\u{202E}'));
+    assert!(d.package_changed);
+    assert!(page.contains("包名不同"), "package change is called out");
+    assert!(page.contains("class=\"verdict fail\""));
+    for p in &d.permissions.added {
+        assert!(page.contains(&esc(p).replace('.', ".<wbr>")), "{p} listed");
+    }
+    for f in &d.new_findings {
+        assert!(page.contains(&format!("<span class=\"rule\">{}</span>", f.rule)));
+    }
+    // Nothing changed: a pass, and the page says there is nothing to list.
+    let same = diff((&plain, &pa), (&plain, &pa));
+    let page = appgov_report::diff_html(&same, "2026-12-01T00:00:00Z", "2026-12-01");
+    assert!(page.contains("class=\"verdict pass\""));
+    assert!(!page.contains("包名不同"));
+}
+
+#[test]
 fn every_finding_appears_with_its_evidence_and_fix() {
     let k = Knowledge::builtin().unwrap();
     let f = hostile_facts();
