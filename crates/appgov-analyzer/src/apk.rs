@@ -76,7 +76,8 @@ impl Layout<'_> {
 #[derive(Default)]
 pub struct Collector {
     pub endpoints: EndpointCollector,
-    pub packages: BTreeMap<String, u64>,
+    /// Classes and all-non-ASCII-named classes per package.
+    pub packages: BTreeMap<String, (u64, u64)>,
     /// Framework API references and uses, code signals.
     pub code: CodeCollector,
 }
@@ -546,7 +547,9 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
         push_anomaly(facts, "dex", a.kind.code(), Some(path), a.detail.clone());
     }
     for p in &summary.packages {
-        *col.packages.entry(p.name.clone()).or_default() += p.classes;
+        let n = col.packages.entry(p.name.clone()).or_default();
+        n.0 += p.classes;
+        n.1 += p.non_ascii_names;
     }
     let location = format!("dex:{path}");
     // Strings holding endpoints, so the code scan can tell which code loads them.
@@ -868,7 +871,11 @@ pub fn finish(col: Collector, facts: &mut Facts) {
     facts.dex.packages = col
         .packages
         .into_iter()
-        .map(|(name, classes)| PackageCount { name, classes })
+        .map(|(name, (classes, non_ascii_names))| PackageCount {
+            name,
+            classes,
+            non_ascii_names,
+        })
         .collect();
     col.code.finish(facts);
 }

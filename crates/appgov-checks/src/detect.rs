@@ -3,8 +3,8 @@
 
 use crate::finding::Evidence;
 use appgov_facts::Facts;
-use appgov_knowledge::Knowledge;
 use appgov_knowledge::sdk::PiCollection;
+use appgov_knowledge::{Knowledge, PackerEvidence};
 use serde::Serialize;
 
 /// An SDK found in the package.
@@ -245,6 +245,20 @@ pub fn packers(facts: &Facts, k: &Knowledge) -> Vec<PackerHit> {
                 // The facts list packages, not classes: the stub's package
                 // is there, which for these vendor-specific names suffices.
                 ev.push(Evidence::new("package", Some(pkg), class.clone()));
+            }
+        }
+        for name in &e.renamed_packages {
+            if let Some(p) = facts.dex.packages.iter().find(|p| {
+                p.name == *name && p.non_ascii_names >= PackerEvidence::MIN_RENAMED_CLASSES
+            }) {
+                ev.push(Evidence::new(
+                    "package",
+                    Some(&p.name),
+                    format!(
+                        "{} of {} classes renamed to non-ASCII names",
+                        p.non_ascii_names, p.classes
+                    ),
+                ));
             }
         }
         if ev.is_empty() {

@@ -625,3 +625,29 @@ fn undisclosed_sdks_are_high_and_a_complete_list_silences_pkg_020() {
     let d = d.findings.iter().find(|x| x.rule == "PKG-020").unwrap();
     assert_eq!(d.severity, appgov_checks::Severity::Medium);
 }
+
+#[test]
+fn dexguard_is_recognised_by_its_renamed_classes() {
+    let Some(mut f) = facts("apk/apkid__dexguard_6_1.apk") else {
+        return;
+    };
+    let a = run(&f, TODAY);
+    let dg = a
+        .packers
+        .iter()
+        .find(|p| p.id == "dexguard")
+        .expect("DexGuard");
+    // dexdump lists 482 classes under Lo/; all but three have non-ASCII names.
+    assert_eq!(
+        dg.evidence[0].value,
+        "479 of 482 classes renamed to non-ASCII names"
+    );
+    assert!(!a.findings.iter().any(|x| x.rule == "PKG-001"));
+    // The same package with ASCII names (ProGuard's `o.a`) is not DexGuard.
+    for p in &mut f.dex.packages {
+        p.non_ascii_names = 0;
+    }
+    let a = run(&f, TODAY);
+    assert!(!a.packers.iter().any(|p| p.id == "dexguard"));
+    assert!(a.findings.iter().any(|x| x.rule == "PKG-001"));
+}

@@ -15,6 +15,10 @@ pub struct PackageCount {
     /// Dotted package name; empty for the default package.
     pub name: String,
     pub classes: u64,
+    /// Classes whose simple name (its last `$` part) is all non-ASCII
+    /// letters: the renaming style of obfuscators such as DexGuard, which
+    /// no compiler or ordinary developer produces.
+    pub non_ascii_names: u64,
 }
 
 /// Facts about one DEX file.
@@ -167,7 +171,8 @@ pub(crate) fn summarize(dex: &Dex<'_>) -> DexSummary {
         AnomalyKind::ClassDataInvalid,
         "classes with unreadable class_data",
     );
-    let mut packages: BTreeMap<String, u64> = BTreeMap::new();
+    // Per package: classes, and classes with all-non-ASCII names.
+    let mut packages: BTreeMap<String, (u64, u64)> = BTreeMap::new();
     let mut packages_dropped = 0u64;
     let (mut defined_methods, mut defined_fields, mut with_code, mut native) =
         (0u64, 0u64, 0u64, 0u64);
@@ -191,6 +196,7 @@ pub(crate) fn summarize(dex: &Dex<'_>) -> DexSummary {
             if !is_valid_class_descriptor(&desc, version) {
                 illegal.hit(|| format!("{desc:?}"));
             }
+            let mut non_ascii = false;
             if let Some(simple) = simple_class_name(&desc) {
                 named_classes = named_classes.saturating_add(1);
                 // Inner classes keep their outer name; judge the last part.
@@ -201,12 +207,19 @@ pub(crate) fn summarize(dex: &Dex<'_>) -> DexSummary {
                 {
                     short_names = short_names.saturating_add(1);
                 }
+                // Judge the outer name: obfuscators keep `$if`, `$1` inner parts.
+                let outer = simple.split('$').next().unwrap_or(simple);
+                non_ascii = !outer.is_empty() && outer.chars().all(|c| !c.is_ascii());
             }
             if let Some(pkg) = package_of(&desc) {
+                let add = |n: &mut (u64, u64)| {
+                    n.0 = n.0.saturating_add(1);
+                    n.1 = n.1.saturating_add(u64::from(non_ascii));
+                };
                 if let Some(n) = packages.get_mut(pkg.as_ref()) {
-                    *n = n.saturating_add(1);
+                    add(n);
                 } else if packages.len() < limits.max_packages {
-                    packages.insert(pkg.into_owned(), 1);
+                    add(packages.entry(pkg.into_owned()).or_default());
                 } else {
                     packages_dropped = packages_dropped.saturating_add(1);
                 }
@@ -287,7 +300,11 @@ pub(crate) fn summarize(dex: &Dex<'_>) -> DexSummary {
         short_class_names: short_names,
         packages: packages
             .into_iter()
-            .map(|(name, classes)| PackageCount { name, classes })
+            .map(|(name, (classes, non_ascii_names))| PackageCount {
+                name,
+                classes,
+                non_ascii_names,
+            })
             .collect(),
         anomalies,
     }

@@ -483,6 +483,14 @@ pub struct DexFileFacts {
 pub struct PackageCount {
     pub name: String,
     pub classes: u64,
+    /// Classes whose name is all non-ASCII letters (`o.ˊ`, `o.丶`): how
+    /// obfuscators such as DexGuard rename; absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub non_ascii_names: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

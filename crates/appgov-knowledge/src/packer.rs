@@ -39,11 +39,23 @@ pub struct PackerEvidence {
     /// Stub classes: the manifest's application class or a class in the DEX.
     #[serde(default)]
     pub classes: Vec<String>,
+    /// Java packages into which the tool moves classes renamed to short
+    /// non-ASCII names (DexGuard's `o.ˊ`, `o.丶`); evidence when the package
+    /// holds at least [`PackerEvidence::MIN_RENAMED_CLASSES`] such classes.
+    #[serde(default)]
+    pub renamed_packages: Vec<String>,
 }
 
 impl PackerEvidence {
+    /// Non-ASCII-named classes a `renamed_packages` entry needs (the
+    /// threshold APKiD's DexGuard rules use for such names).
+    pub const MIN_RENAMED_CLASSES: u64 = 3;
+
     pub fn is_empty(&self) -> bool {
-        self.native_libs.is_empty() && self.files.is_empty() && self.classes.is_empty()
+        self.native_libs.is_empty()
+            && self.files.is_empty()
+            && self.classes.is_empty()
+            && self.renamed_packages.is_empty()
     }
 }
 

@@ -351,6 +351,13 @@ pub(crate) fn all(k: &Knowledge) -> Result<(), KnowledgeError> {
                 p.push(format!("{what}: class {c:?} is not a class name"));
             }
         }
+        for r in &pk.evidence.renamed_packages {
+            if !is_java_name(r) {
+                p.push(format!(
+                    "{what}: renamed package {r:?} is not a package name"
+                ));
+            }
+        }
         check_refs(&mut p, &what, &pk.sources, &known);
     }
     p.finish()?;
