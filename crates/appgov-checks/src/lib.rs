@@ -94,6 +94,31 @@ impl<'a> Context<'a> {
         Evidence::new("code", Some(site), value)
     }
 
+    /// Where an embedded URL or domain was found, with the code that loads
+    /// it and that code's SDK: `dex:classes.dex ← com.umeng.analytics [SDK: 友盟+ …]`.
+    pub fn endpoint_location(&self, l: &appgov_facts::Located) -> Option<String> {
+        /// Loading packages shown per value; the facts keep up to 16.
+        const SHOWN: usize = 3;
+        let mut loc = l.found_in.first().cloned()?;
+        if !l.packages.is_empty() {
+            let shown: Vec<String> = l
+                .packages
+                .iter()
+                .take(SHOWN)
+                .map(|p| match self.sdk_of_package(p) {
+                    Some(sdk) => format!("{p} [SDK: {}]", sdk.display_name()),
+                    None => p.clone(),
+                })
+                .collect();
+            loc.push_str(" ← ");
+            loc.push_str(&shown.join(", "));
+            if l.packages.len() > SHOWN {
+                loc.push_str(&format!(" +{}", l.packages.len() - SHOWN));
+            }
+        }
+        Some(loc)
+    }
+
     /// Callers of a framework API (`class.method`) from the bytecode, each
     /// with the SDK that owns it: `com.umeng.commonsdk [SDK: 友盟+ / Umeng]`.
     pub fn api_callers(&self, api: &str) -> Option<String> {
@@ -164,6 +189,83 @@ pub struct Analysis {
     /// Findings an active policy suppression covers (kept for the record).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub suppressed: Vec<Finding>,
+    /// What the checks could not decide on this package, and why: no
+    /// finding is not the same as no problem when the code was hidden or
+    /// not read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub limits: Vec<Limit>,
+}
+
+/// Checks that could not be decided on a package.
+#[derive(Debug, Clone, Serialize)]
+pub struct Limit {
+    /// `code_hidden` (a packer hides the app's DEX) or `code_not_read`
+    /// (the scan left the code or bytecode out).
+    pub kind: String,
+    pub message_zh: String,
+    pub message_en: String,
+    /// The checks left undecided.
+    pub rules: Vec<String>,
+}
+
+/// Checks that judge the app's code from its classes, strings and API
+/// references (the `code` section).
+const CODE_CHECKS: &[&str] = &["PKG-016", "PKG-017", "PKG-018", "PKG-023", "PKG-030"];
+/// Checks that need every method walked (the `bytecode` section).
+const BYTECODE_CHECKS: &[&str] = &["PKG-006", "PKG-024", "PKG-025", "PKG-028", "PKG-029"];
+
+fn limits(cx: &Context<'_>) -> Vec<Limit> {
+    let registered = |ids: &mut dyn Iterator<Item = &&str>| -> Vec<String> {
+        let mut v: Vec<String> = ids
+            .filter(|id| RULES.iter().any(|r| r.meta().id == **id))
+            .map(|id| id.to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let all = || CODE_CHECKS.iter().chain(BYTECODE_CHECKS);
+    if !cx.analysed("code") || !cx.analysed("bytecode") {
+        let rules = if cx.analysed("code") {
+            registered(&mut BYTECODE_CHECKS.iter())
+        } else {
+            registered(&mut all())
+        };
+        return vec![Limit {
+            kind: "code_not_read".into(),
+            message_zh: "本次扫描未读取（全部）代码：依赖代码的检查项未作判断。".into(),
+            message_en:
+                "This scan did not read (all) the code: checks that depend on it were not decided."
+                    .into(),
+            rules,
+        }];
+    }
+    if !cx.code_readable() {
+        let by: Vec<&str> = cx
+            .packers
+            .iter()
+            .filter(|p| p.hides_dex)
+            .map(|p| p.name_zh.as_str())
+            .collect();
+        let (zh_by, en_by) = if by.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                format!("（{}）", by.join("、")),
+                format!(" ({})", by.join(", ")),
+            )
+        };
+        return vec![Limit {
+            kind: "code_hidden".into(),
+            message_zh: format!(
+                "应用代码被加固隐藏{zh_by}：依赖代码的检查项未作判断，结论只来自清单、签名、原生库、资源与可见的 SDK 特征；请在脱壳后或以加固前的包复测。"
+            ),
+            message_en: format!(
+                "The app's code is hidden by a packer{en_by}: checks that depend on code were not decided; the results rest on the manifest, signing, native libraries, resources and visible SDK traces. Re-test an unpacked build or the build before hardening."
+            ),
+            rules: registered(&mut all()),
+        }];
+    }
+    Vec::new()
 }
 
 impl Analysis {
@@ -173,6 +275,7 @@ impl Analysis {
             packers: Vec::new(),
             findings: Vec::new(),
             suppressed: Vec::new(),
+            limits: Vec::new(),
         }
     }
     /// Whether any finding in force is at least as severe as `threshold`
@@ -202,6 +305,11 @@ pub fn analyse_with_policy(
     for rule in RULES {
         rule.check(&cx, &mut findings);
     }
+    let limits = if facts.android.application.has_code {
+        limits(&cx)
+    } else {
+        Vec::new()
+    };
     let (mut findings, suppressed) = match policy {
         Some(p) => p.apply(findings, facts.package.as_deref(), today),
         None => (findings, Vec::new()),
@@ -216,5 +324,6 @@ pub fn analyse_with_policy(
         packers,
         findings,
         suppressed,
+        limits,
     }
 }

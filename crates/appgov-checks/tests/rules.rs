@@ -651,3 +651,46 @@ fn dexguard_is_recognised_by_its_renamed_classes() {
     assert!(!a.packers.iter().any(|p| p.id == "dexguard"));
     assert!(a.findings.iter().any(|x| x.rule == "PKG-001"));
 }
+
+#[test]
+fn undecided_checks_are_named_when_code_is_hidden_or_not_read() {
+    let Some(rel) = CorpusFile::named("apk/mobsf__android.apk") else {
+        return;
+    };
+    let data = rel.read_checked();
+    let full = analyze(&data, "mobsf__android.apk", &Options::default());
+    assert!(run(&full, TODAY).limits.is_empty(), "everything was read");
+
+    // Without the bytecode walk only the bytecode checks are undecided.
+    let mut sections = appgov_analyzer::Sections::ALL;
+    sections.bytecode = false;
+    let partial = analyze(
+        &data,
+        "mobsf__android.apk",
+        &Options {
+            sections,
+            ..Options::default()
+        },
+    );
+    let a = run(&partial, TODAY);
+    assert_eq!(a.limits.len(), 1);
+    assert_eq!(a.limits[0].kind, "code_not_read");
+    assert!(a.limits[0].rules.contains(&"PKG-029".to_string()));
+    assert!(!a.limits[0].rules.contains(&"PKG-017".to_string()));
+    assert!(!a.findings.iter().any(|f| f.rule == "PKG-029"));
+
+    // A packer that hides the DEX: every code check is undecided, and says by whom.
+    let mut packed = full.clone();
+    let mut lib = packed.native_libs[0].clone();
+    lib.path = "lib/arm64-v8a/libSecShell.so".into();
+    packed.native_libs.push(lib);
+    let a = run(&packed, TODAY);
+    assert_eq!(a.limits.len(), 1);
+    assert_eq!(a.limits[0].kind, "code_hidden");
+    assert!(
+        a.limits[0].message_zh.contains("梆梆"),
+        "{}",
+        a.limits[0].message_zh
+    );
+    assert!(a.limits[0].rules.contains(&"PKG-017".to_string()));
+}

@@ -10,7 +10,7 @@ use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
 use appgov_analyzer::{Options, Sections, analyze, input_info};
-use appgov_checks::{Analysis, Finding, PackerHit, Policy, SdkHit, Severity};
+use appgov_checks::{Analysis, Finding, Limit, PackerHit, Policy, SdkHit, Severity};
 use appgov_facts::{Facts, InputInfo};
 use appgov_knowledge::Knowledge;
 use clap::{Args, ValueEnum};
@@ -125,6 +125,9 @@ struct Report<'a> {
     /// Findings an active policy suppression covers.
     #[serde(skip_serializing_if = "<[Finding]>::is_empty")]
     suppressed: &'a [Finding],
+    /// Checks left undecided, and why (code hidden by a packer, not read).
+    #[serde(skip_serializing_if = "<[Limit]>::is_empty")]
+    limits: &'a [Limit],
 }
 
 /// Facts plus, when facts could be produced, their analysis.
@@ -453,6 +456,7 @@ fn report(s: &Scanned) -> Report<'_> {
         packers: &s.analysis.packers,
         findings: &s.analysis.findings,
         suppressed: &s.analysis.suppressed,
+        limits: &s.analysis.limits,
     }
 }
 

@@ -283,6 +283,16 @@ pub fn analysis(a: &Analysis) -> String {
             arts.join(",")
         );
     }
+    for l in &a.limits {
+        let _ = writeln!(
+            s,
+            "  {:<13} {} / {} [{}]",
+            "undecided",
+            l.message_zh,
+            l.message_en,
+            l.rules.join(",")
+        );
+    }
     s
 }
 

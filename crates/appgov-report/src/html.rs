@@ -343,6 +343,15 @@ fn verdict(b: &mut String, input: &Input<'_>) {
         r#"<p class="verdict {class}" role="status"><strong>{}</strong></p>"#,
         bi(&zh, &en)
     );
+    for l in &input.analysis.limits {
+        let _ = write!(
+            b,
+            r#"<p class="note" role="note"><strong>{}</strong> {} <span class="muted">{}</span></p>"#,
+            bt("未判定：", "Not decided:"),
+            bt(&l.message_zh, &l.message_en),
+            esc(&l.rules.join(", "))
+        );
+    }
     let n_suppressed = input.analysis.suppressed.len();
     if n_suppressed > 0 {
         let _ = write!(

@@ -128,15 +128,26 @@ pub fn sarif_value(input: &Input<'_>) -> Value {
     if !input.generated.is_empty() {
         invocation.insert("endTimeUtc".into(), json!(input.generated));
     }
+    let mut notifications: Vec<Value> = Vec::new();
     if let Some(err) = &facts.error {
-        invocation.insert(
-            "toolExecutionNotifications".into(),
-            json!([{
-                "level": "error",
-                "message": { "text": format!("The package could not be (fully) analysed: {err}") },
-                "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri, "index": 0 } } }],
-            }]),
-        );
+        notifications.push(json!({
+            "level": "error",
+            "message": { "text": format!("The package could not be (fully) analysed: {err}") },
+            "locations": [{ "physicalLocation": { "artifactLocation": { "uri": uri, "index": 0 } } }],
+        }));
+    }
+    // Checks left undecided (code hidden or not read): a warning, so a
+    // dashboard does not read "no results" as "no problems".
+    for l in &input.analysis.limits {
+        notifications.push(json!({
+            "level": "warning",
+            "descriptor": { "id": l.kind },
+            "message": { "text": format!("{} Undecided: {}.", l.message_en, l.rules.join(", ")) },
+            "properties": { "message_zh": l.message_zh, "rules": l.rules },
+        }));
+    }
+    if !notifications.is_empty() {
+        invocation.insert("toolExecutionNotifications".into(), json!(notifications));
     }
     invocation.insert(
         "properties".into(),

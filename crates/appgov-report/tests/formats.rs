@@ -387,3 +387,39 @@ fn evidence_paths_become_logical_locations() {
         "insecurebankv2__app-release.apk"
     );
 }
+
+#[test]
+fn undecided_checks_become_sarif_warnings_that_validate() {
+    let Some(sarif_schema) = schemas::sarif() else {
+        return;
+    };
+    let Some(file) = CorpusFile::named("apk/mobsf__android.apk") else {
+        return;
+    };
+    let k = knowledge();
+    let mut sections = appgov_analyzer::Sections::ALL;
+    sections.bytecode = false;
+    let facts = analyze(
+        &file.read_checked(),
+        "mobsf__android.apk",
+        &Options {
+            sections,
+            ..Options::default()
+        },
+    );
+    let analysis = appgov_checks::analyse(&facts, &k, DATE);
+    assert!(!analysis.limits.is_empty());
+    let sarif = sarif_value(&input(&facts, &analysis, &k));
+    schemas::assert_valid(&sarif_schema, &sarif, "SARIF with undecided checks");
+    let notes = sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications");
+    assert_eq!(notes[0]["level"], "warning");
+    assert_eq!(notes[0]["descriptor"]["id"], "code_not_read");
+    assert!(
+        notes[0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("PKG-029")
+    );
+}

@@ -108,11 +108,8 @@ impl Rule for CleartextTraffic {
             .filter(|u| u.value.starts_with("http://"))
             .take(MAX_URLS)
         {
-            ev.push(Evidence::new(
-                "url",
-                u.found_in.first().map(String::as_str),
-                u.value.clone(),
-            ));
+            let loc = cx.endpoint_location(u);
+            ev.push(Evidence::new("url", loc.as_deref(), u.value.clone()));
         }
         out.push(Self::META.finding(
             "应用允许明文 HTTP 流量。",

@@ -85,11 +85,8 @@ impl Rule for UnapprovedDomains {
             .iter()
             .take(MAX_DOMAINS)
             .map(|d| {
-                Evidence::new(
-                    "domain",
-                    d.found_in.first().map(String::as_str),
-                    d.value.clone(),
-                )
+                let loc = cx.endpoint_location(d);
+                Evidence::new("domain", loc.as_deref(), d.value.clone())
             })
             .collect();
         out.push(Self::META.finding(
