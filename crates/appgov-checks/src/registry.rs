@@ -25,6 +25,12 @@ pub static RULES: &[&dyn Rule] = &[
     &unapproved_domains::UnapprovedDomains,
     &dynamic_code_loading::DynamicCodeLoading,
     &no_certificate_pinning::NoCertificatePinning,
+    &weak_signing::WeakSigning,
+    &certificate_validity::CertificateValidity,
+    &page_size_16k::PageSize16K,
+    &package_structure::PackageStructure,
+    &ip_endpoints::IpEndpoints,
+    &suspicious_links::SuspiciousLinks,
 ];
 
 /// A check by id (`PKG-002`) or name (`debuggable`), case-insensitively.
