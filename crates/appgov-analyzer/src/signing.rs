@@ -43,6 +43,16 @@ pub fn apply(report: &SigningReport, facts: &mut Facts) {
     facts.signing = to_facts(report);
 }
 
+fn distinct<'a>(names: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in names {
+        if !out.contains(n) {
+            out.push(n.clone());
+        }
+    }
+    out
+}
+
 fn lineage(nodes: &[appgov_apksig::LineageNode]) -> Vec<LineageNode> {
     nodes
         .iter()
@@ -64,6 +74,7 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
             signers: s.signers.len() as u32,
             errors: s.errors.clone(),
             warnings: s.warnings.clone(),
+            algorithms: distinct(s.signers.iter().flat_map(|sg| sg.algorithms.iter())),
         })
         .collect();
     if let Some(stamp) = &r.source_stamp {
@@ -73,6 +84,7 @@ fn to_facts(r: &SigningReport) -> SigningFacts {
             signers: u32::from(stamp.certificate_sha256.is_some()),
             errors: stamp.errors.clone(),
             warnings: stamp.notes.clone(),
+            algorithms: Vec::new(),
         });
     }
     let stamp_sha = r

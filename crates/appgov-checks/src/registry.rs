@@ -29,6 +29,12 @@ pub static RULES: &[&dyn Rule] = &[
     &dynamic_code_loading::DynamicCodeLoading,
     &no_screenshot_protection::NoScreenshotProtection,
     &no_certificate_pinning::NoCertificatePinning,
+    &weak_signing::WeakSigning,
+    &certificate_validity::CertificateValidity,
+    &page_size_16k::PageSize16K,
+    &package_structure::PackageStructure,
+    &ip_endpoints::IpEndpoints,
+    &suspicious_links::SuspiciousLinks,
 ];
 
 /// A check by id (`PKG-002`) or name (`debuggable`), case-insensitively.

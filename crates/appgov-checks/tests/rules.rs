@@ -142,6 +142,30 @@ const PAIRS: &[(&str, &str, &str)] = &[
         "apk/mobsf__android.apk",
         "apk/npm-apidemos__ApiDemos-debug.apk",
     ),
+    // RSA 1024, v1-only SHA1withRSA / RSA 2048 with SHA-256 v1 and v2.
+    (
+        "PKG-038",
+        "apk/androguard__TC-debug.apk",
+        "apk/androguard__TestActivity_signed_both.apk",
+    ),
+    // notAfter 2012-04-06 / 2040-01-09.
+    (
+        "PKG-039",
+        "apk/androguard__TC-debug.apk",
+        "apk/androguard__a2dp.Vol_137.apk",
+    ),
+    // lib/x86_64/libdivajni.so aligned to 4 KB / no native code.
+    (
+        "PKG-040",
+        "apk/mobsf__android.apk",
+        "apk/androguard__a2dp.Vol_137.apk",
+    ),
+    // META-INF/CERT.RSA stored locally, deflated in the central directory / clean archive.
+    (
+        "PKG-041",
+        "apk-malformed/apksig__mismatched-compression-method.apk",
+        "apk/mobsf__android.apk",
+    ),
 ];
 
 #[test]
@@ -165,7 +189,7 @@ fn each_check_fires_on_a_positive_and_not_on_a_negative_package() {
 fn every_registered_check_has_a_test_pair_or_a_dedicated_test() {
     // Checks tested below with changed facts rather than a corpus pair.
     let dedicated = [
-        "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026",
+        "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026", "PKG-042", "PKG-043",
     ];
     for r in registry::RULES {
         let id = r.meta().id;
@@ -693,4 +717,246 @@ fn undecided_checks_are_named_when_code_is_hidden_or_not_read() {
         a.limits[0].message_zh
     );
     assert!(a.limits[0].rules.contains(&"PKG-017".to_string()));
+}
+
+fn finding<'a>(a: &'a Analysis, rule: &str) -> Option<&'a appgov_checks::Finding> {
+    a.findings.iter().find(|x| x.rule == rule)
+}
+
+#[test]
+fn weak_signing_judges_the_apk_signature_not_the_certificate_self_signature() {
+    let Some(mut f) = facts("apk/androguard__a2dp.Vol_137.apk") else {
+        return;
+    };
+    // RSA 2048 but a v1-only SHA1withRSA signature: every device relies on SHA-1.
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-038").expect("v1-only SHA-1 signature");
+    assert_eq!(x.severity, appgov_checks::Severity::High);
+    assert!(
+        x.evidence
+            .iter()
+            .any(|e| e.value.starts_with("SHA1withRSA"))
+    );
+    // With a verified v2 signature and minSdk >= 18 the SHA-1 v1 signature is
+    // only needed by no device: medium. Below 18 it is what Android 4.2 needs.
+    f.signing.schemes.push(appgov_facts::SchemeFacts {
+        scheme: "v2".into(),
+        verified: true,
+        signers: 1,
+        algorithms: vec!["RSASSA-PKCS1-v1_5-SHA256".into()],
+        ..Default::default()
+    });
+    f.min_sdk = Some(21);
+    let a = run(&f, TODAY);
+    assert_eq!(
+        finding(&a, "PKG-038").map(|x| x.severity),
+        Some(appgov_checks::Severity::Medium)
+    );
+    f.min_sdk = Some(14);
+    assert!(!fired(&f, "PKG-038"));
+    // The certificate itself is SHA1withRSA-signed: alone, that is not reported.
+    assert_eq!(f.signing.certificates[0].signature_algorithm, "SHA1withRSA");
+}
+
+#[test]
+fn certificate_validity_follows_today_and_the_play_floor() {
+    let Some(mut f) = facts("apk/androguard__a2dp.Vol_137.apk") else {
+        return;
+    };
+    assert!(
+        f.signing.certificates[0]
+            .not_after
+            .starts_with("2040-01-09")
+    );
+    assert!(!fired(&f, "PKG-039"));
+    // Years later the same certificate has expired.
+    let later = run(&f, "2040-02-01");
+    assert_eq!(
+        finding(&later, "PKG-039").map(|x| x.severity),
+        Some(appgov_checks::Severity::Medium)
+    );
+    // Valid today but ending on the Play floor: low.
+    f.signing.certificates[0].not_after = "2033-10-22T00:00:00Z".into();
+    let a = run(&f, TODAY);
+    assert_eq!(
+        finding(&a, "PKG-039").map(|x| x.severity),
+        Some(appgov_checks::Severity::Low)
+    );
+    // Not yet valid.
+    f.signing.certificates[0].not_after = "2060-01-01T00:00:00Z".into();
+    f.signing.certificates[0].not_before = "2027-01-01T00:00:00Z".into();
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-039").expect("not yet valid");
+    assert!(
+        x.evidence[0].value.contains("not yet valid"),
+        "{:?}",
+        x.evidence
+    );
+}
+
+#[test]
+fn page_size_16k_is_medium_only_under_the_store_rule() {
+    let Some(mut f) = facts("apk/mobsf__android.apk") else {
+        return;
+    };
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-040").expect("x86_64 library aligned to 4 KB");
+    assert_eq!(x.severity, appgov_checks::Severity::Low);
+    assert_eq!(
+        x.evidence[0].location.as_deref(),
+        Some("lib/x86_64/libdivajni.so")
+    );
+    // Targeting API 35 after Google Play's rule took effect: medium, with the rule.
+    f.target_sdk = Some(35);
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-040").expect("fires");
+    assert_eq!(x.severity, appgov_checks::Severity::Medium);
+    assert!(x.message_en.contains("2025-11-01"), "{}", x.message_en);
+    // Before the rule took effect: low again.
+    let before = run(&f, "2025-06-01");
+    assert_eq!(
+        finding(&before, "PKG-040").map(|x| x.severity),
+        Some(appgov_checks::Severity::Low)
+    );
+    // Libraries mapped from the APK must also be 16 KB-aligned in the archive.
+    for l in &mut f.native_libs {
+        l.page_16k_compatible = l.page_16k_compatible.map(|_| true);
+    }
+    assert!(!fired(&f, "PKG-040"));
+    f.android.application.extract_native_libs = Some(false);
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-040").expect("not zip-aligned");
+    assert!(x.evidence[0].value.contains("16 KB-aligned offset"));
+    // 32-bit libraries never count.
+    f.native_libs.retain(|l| !l.abi.contains("64"));
+    assert!(!fired(&f, "PKG-040"));
+}
+
+#[test]
+fn package_structure_grades_by_the_worst_anomaly() {
+    let Some(f) = facts("apk-malformed/apksig__v1-only-max-sized-eocd-comment.apk") else {
+        return;
+    };
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-041").expect("archive comment");
+    assert_eq!(x.severity, appgov_checks::Severity::Low);
+    let mut f = f;
+    f.anomalies.push(appgov_facts::Anomaly {
+        source: "zip".into(),
+        kind: "duplicate_entry_name".into(),
+        path: Some("classes.dex".into()),
+        detail: "two records named classes.dex".into(),
+    });
+    // Anomalies of other readers are not this check's business.
+    f.anomalies.push(appgov_facts::Anomaly {
+        source: "dex".into(),
+        kind: "short_class_names".into(),
+        path: None,
+        detail: "x".into(),
+    });
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-041").expect("fires");
+    assert_eq!(x.severity, appgov_checks::Severity::High);
+    assert!(x.evidence[0].value.starts_with("duplicate_entry_name"));
+    assert!(
+        !x.evidence
+            .iter()
+            .any(|e| e.value.contains("short_class_names"))
+    );
+}
+
+fn located(value: &str, found_in: &str, packages: &[&str]) -> appgov_facts::Located {
+    appgov_facts::Located {
+        value: value.into(),
+        found_in: vec![found_in.into()],
+        packages: packages.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+#[test]
+fn ip_endpoints_leave_out_private_ranges_and_version_strings() {
+    // Corpus: a private address (Umeng's 10.0.0.172), loopback, and a2dp's
+    // version name 2.12.9.2 read as a dotted quad — none is reported.
+    for rel in [
+        "apk/androidproject__AndroidProject.apk",
+        "apk/androguard__app-prod-debug.apk",
+        "apk/androguard__a2dp.Vol_137.apk",
+    ] {
+        let Some(f) = facts(rel) else {
+            return;
+        };
+        assert!(!f.endpoints.ips.is_empty(), "{rel} has an IP-like string");
+        assert!(!fired(&f, "PKG-042"), "{rel}");
+    }
+    let Some(mut f) = facts("apk/androidproject__AndroidProject.apk") else {
+        return;
+    };
+    // No corpus app has a public IP: add a URL with one, loaded by app code.
+    f.endpoints.urls.push(located(
+        "https://47.96.12.34:8443/api/login",
+        "dex:classes.dex",
+        &["com.hjq.demo.http"],
+    ));
+    f.endpoints.ips.push(located(
+        "47.96.12.34",
+        "dex:classes.dex",
+        &["com.hjq.demo.http"],
+    ));
+    // A dotted quad in DEX that no code loads is taken for a constant, not an endpoint.
+    f.endpoints
+        .ips
+        .push(located("1.2.3.4", "dex:classes.dex", &[]));
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-042").expect("public IP URL");
+    assert_eq!(x.evidence.len(), 1, "{:?}", x.evidence);
+    assert!(x.evidence[0].value.starts_with("https://47.96.12.34:8443"));
+}
+
+#[test]
+fn suspicious_links_match_registrable_suffixes_and_spare_sdk_code() {
+    let Some(mut f) = facts("apk/insecurebankv2__app-release.apk") else {
+        return;
+    };
+    // goo.gl is a URL shortener, but only Google's analytics SDK loads it.
+    let googl = f
+        .endpoints
+        .domains
+        .iter()
+        .find(|d| d.value == "goo.gl")
+        .expect("goo.gl in the corpus app");
+    assert!(
+        googl
+            .packages
+            .iter()
+            .all(|p| p.starts_with("com.google.android.gms"))
+    );
+    assert!(!fired(&f, "PKG-043"));
+    // The same string in resources, where no SDK code vouches for it, is reported.
+    let mut unattributed = f.clone();
+    for d in &mut unattributed.endpoints.domains {
+        d.packages.clear();
+    }
+    assert!(fired(&unattributed, "PKG-043"));
+    // A look-alike that is not under bit.ly, and a shortener app code loads.
+    f.endpoints
+        .domains
+        .push(located("notbit.ly", "res:resources.arsc", &[]));
+    assert!(!fired(&f, "PKG-043"));
+    f.endpoints.domains.push(located(
+        "j.bit.ly",
+        "dex:classes.dex",
+        &["com.android.insecurebankv2"],
+    ));
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-043").expect("shortener");
+    assert_eq!(x.severity, appgov_checks::Severity::Medium);
+    assert_eq!(x.evidence.len(), 1, "{:?}", x.evidence);
+    // A gambling TLD makes it high.
+    f.endpoints
+        .domains
+        .push(located("lucky88.bet", "res:resources.arsc", &[]));
+    let a = run(&f, TODAY);
+    let x = finding(&a, "PKG-043").expect("gambling");
+    assert_eq!(x.severity, appgov_checks::Severity::High);
+    assert!(x.message_en.contains("Gambling"), "{}", x.message_en);
 }

@@ -142,6 +142,11 @@ pub struct SchemeFacts {
     pub signers: u32,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// Signature algorithms of the scheme's signers, distinct, in signer
+    /// order: `SHA1withRSA` (v1, digest and key of the PKCS#7 signer),
+    /// `RSASSA-PKCS1-v1_5-SHA256`, `ECDSA-SHA256`, `DSA-SHA256` (v2+).
+    #[serde(default)]
+    pub algorithms: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
 //! Pure: no I/O. The built-in files are compiled in; a caller that wants to
 //! load replacements reads them and passes the text to [`Knowledge::parse`].
 
+pub mod domains;
 pub mod notice;
 pub mod packer;
 pub mod pi;
@@ -18,6 +19,7 @@ mod validate;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub use domains::{DomainCategory, SuspiciousDomain};
 pub use notice::Article;
 pub use packer::{Packer, PackerEvidence};
 pub use pi::{ApiRule, PermissionInfo, PiCategory};
@@ -65,7 +67,7 @@ macro_rules! builtin_files {
     };
 }
 
-builtin_files!("notice", "pi", "sdks", "packers", "requirements");
+builtin_files!("notice", "pi", "sdks", "packers", "requirements", "domains");
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
@@ -90,6 +92,10 @@ pub struct Knowledge {
     pub packers: Vec<Packer>,
     pub api_levels: Vec<ApiLevel>,
     pub store_requirements: Vec<StoreRequirement>,
+    /// Categories of suspicious domains (`domains.toml`).
+    pub domain_categories: Vec<DomainCategory>,
+    /// Suspicious domain suffixes, each in one of `domain_categories`.
+    pub suspicious_domains: Vec<SuspiciousDomain>,
     /// Sources of every file, by file name.
     pub sources: BTreeMap<String, Vec<Source>>,
 }
@@ -144,7 +150,8 @@ has_schema!(
     pi::PiFile,
     sdk::SdkFile,
     packer::PackerFile,
-    requirements::RequirementsFile
+    requirements::RequirementsFile,
+    domains::DomainsFile
 );
 
 impl Knowledge {
@@ -165,12 +172,14 @@ impl Knowledge {
         let sdks: sdk::SdkFile = parse_file(files, "sdks.toml", syntax)?;
         let packers: packer::PackerFile = parse_file(files, "packers.toml", syntax)?;
         let req: requirements::RequirementsFile = parse_file(files, "requirements.toml", syntax)?;
+        let domains: domains::DomainsFile = parse_file(files, "domains.toml", syntax)?;
         let mut sources = BTreeMap::new();
         sources.insert("notice.toml".to_string(), notice.source.clone());
         sources.insert("pi.toml".to_string(), pi.source.clone());
         sources.insert("sdks.toml".to_string(), sdks.source.clone());
         sources.insert("packers.toml".to_string(), packers.source.clone());
         sources.insert("requirements.toml".to_string(), req.source.clone());
+        sources.insert("domains.toml".to_string(), domains.source.clone());
         let k = Knowledge {
             articles: notice.article,
             pi_categories: pi.category,
@@ -180,6 +189,8 @@ impl Knowledge {
             packers: packers.packer,
             api_levels: req.api_level,
             store_requirements: req.store,
+            domain_categories: domains.category,
+            suspicious_domains: domains.domain,
             sources,
         };
         validate::all(&k)?;
@@ -200,5 +211,8 @@ impl Knowledge {
     }
     pub fn packer(&self, id: &str) -> Option<&Packer> {
         self.packers.iter().find(|p| p.id == id)
+    }
+    pub fn domain_category(&self, id: &str) -> Option<&DomainCategory> {
+        self.domain_categories.iter().find(|c| c.id == id)
     }
 }

@@ -412,6 +412,52 @@ pub(crate) fn all(k: &Knowledge) -> Result<(), KnowledgeError> {
         );
         check_refs(&mut p, &what, &r.sources, &known);
     }
+    p.finish()?;
+
+    // domains.toml
+    let mut p = Problems::new("domains.toml");
+    let known = check_sources(&mut p, src("domains.toml"));
+    let mut cats = BTreeSet::new();
+    for c in &k.domain_categories {
+        let what = format!("category {:?}", c.id);
+        if !is_id(&c.id) {
+            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
+        }
+        if !cats.insert(c.id.as_str()) {
+            p.push(format!("{what}: listed twice"));
+        }
+        if !["high", "medium", "low"].contains(&c.severity.as_str()) {
+            p.push(format!("{what}: severity must be high, medium or low"));
+        }
+        nonempty(
+            &mut p,
+            &what,
+            &[("name_zh", &c.name_zh), ("name_en", &c.name_en)],
+        );
+    }
+    let mut suffixes = BTreeSet::new();
+    for d in &k.suspicious_domains {
+        let what = format!("domain {:?}", d.suffix);
+        // A suffix is a lower-case domain or a single-label TLD.
+        let tld = !d.suffix.is_empty() && d.suffix.bytes().all(|b| b.is_ascii_lowercase());
+        if !(tld || is_host_pattern(&d.suffix)) {
+            p.push(format!("{what}: not a lower-case domain suffix"));
+        }
+        if !suffixes.insert(d.suffix.as_str()) {
+            p.push(format!("{what}: listed twice"));
+        }
+        if !cats.contains(d.category.as_str()) {
+            p.push(format!("{what}: unknown category {:?}", d.category));
+        }
+        // An SDK vendor's own hosts are attributed by PKG-026/SDK detection,
+        // not reported as suspicious links.
+        for s in &k.sdks {
+            if let Some(h) = s.evidence.hosts.iter().find(|h| d.matches(h)) {
+                p.push(format!("{what}: matches host {h:?} of SDK {:?}", s.id));
+            }
+        }
+        check_refs(&mut p, &what, &d.sources, &known);
+    }
     p.finish()
 }
 

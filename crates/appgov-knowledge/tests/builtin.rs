@@ -68,3 +68,72 @@ fn the_compiled_json_says_what_the_toml_says() {
     let from_toml = Knowledge::parse(appgov_knowledge::BUILTIN).unwrap();
     assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"));
 }
+
+fn with_file<'a>(name: &'a str, text: &'a str) -> Vec<DataFile<'a>> {
+    appgov_knowledge::BUILTIN
+        .iter()
+        .map(|f| DataFile {
+            name: f.name,
+            text: if f.name == name { text } else { f.text },
+        })
+        .collect()
+}
+
+#[test]
+fn suspicious_domains_are_sourced_categorised_and_not_sdk_hosts() {
+    let k = Knowledge::builtin().unwrap();
+    for cat in [
+        "gambling",
+        "adult",
+        "url_shortener",
+        "dynamic_dns",
+        "free_hosting",
+        "paste_site",
+    ] {
+        assert!(
+            k.suspicious_domains.iter().any(|d| d.category == cat),
+            "no domain in {cat}"
+        );
+    }
+    let bet = k
+        .suspicious_domains
+        .iter()
+        .find(|d| d.suffix == "bet")
+        .unwrap();
+    assert!(bet.matches("lucky.bet") && !bet.matches("alphabet"));
+    let domains = appgov_knowledge::BUILTIN
+        .iter()
+        .find(|f| f.name == "domains.toml")
+        .unwrap()
+        .text;
+    // An entry in no declared category, one without sources, one that is not a domain.
+    let bad = format!(
+        "{domains}\n[[domain]]\nsuffix = \"casino.example\"\ncategory = \"lottery\"\nsources = [\"iana-bet\"]\n\
+         [[domain]]\nsuffix = \"nosource.example\"\ncategory = \"adult\"\nsources = []\n\
+         [[domain]]\nsuffix = \"Bad Suffix\"\ncategory = \"adult\"\nsources = [\"iana-bet\"]\n"
+    );
+    let err = Knowledge::parse(&with_file("domains.toml", &bad))
+        .unwrap_err()
+        .to_string();
+    for needle in [
+        "unknown category \"lottery\"",
+        "no sources",
+        "not a lower-case domain suffix",
+    ] {
+        assert!(err.contains(needle), "{err} lacks {needle}");
+    }
+    // A suffix that covers an SDK vendor's host is refused.
+    let host = k
+        .sdks
+        .iter()
+        .flat_map(|s| s.evidence.hosts.iter())
+        .next()
+        .expect("some SDK lists hosts");
+    let vendor = format!(
+        "{domains}\n[[domain]]\nsuffix = \"{host}\"\ncategory = \"paste_site\"\nsources = [\"pastebin\"]\n"
+    );
+    let err = Knowledge::parse(&with_file("domains.toml", &vendor))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("of SDK"), "{err}");
+}

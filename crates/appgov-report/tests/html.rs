@@ -73,6 +73,7 @@ fn hostile_facts() -> Facts {
         signers: 1,
         errors: vec![format!("bad {EVIL}")],
         warnings: vec![],
+        algorithms: vec![format!("SHA1with{EVIL}")],
     }];
     f.signing.verdict = format!("no {EVIL_ATTR}");
     f.signing.certificates = vec![CertificateFacts {
