@@ -8,21 +8,25 @@
 //! Pure: no I/O. The built-in files are compiled in; a caller that wants to
 //! load replacements reads them and passes the text to [`Knowledge::parse`].
 
+pub mod environment;
 pub mod notice;
 pub mod packer;
 pub mod pi;
 pub mod requirements;
 pub mod sdk;
+pub mod secret;
 mod validate;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+pub use environment::{EnvironmentMarker, ProbeKind};
 pub use notice::Article;
 pub use packer::{Packer, PackerEvidence};
 pub use pi::{ApiRule, PermissionInfo, PiCategory};
 pub use requirements::{ApiLevel, StoreRequirement};
 pub use sdk::{Sdk, SdkCategory, SdkEvidence};
+pub use secret::SecretPattern;
 
 /// Version of the data-file format this build reads (`schema = N` in each file).
 pub const SCHEMA: u32 = 1;
@@ -65,7 +69,15 @@ macro_rules! builtin_files {
     };
 }
 
-builtin_files!("notice", "pi", "sdks", "packers", "requirements");
+builtin_files!(
+    "notice",
+    "pi",
+    "sdks",
+    "packers",
+    "requirements",
+    "environment",
+    "secrets"
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
@@ -90,6 +102,10 @@ pub struct Knowledge {
     pub packers: Vec<Packer>,
     pub api_levels: Vec<ApiLevel>,
     pub store_requirements: Vec<StoreRequirement>,
+    /// Markers of root, emulator, debugger and hook detection.
+    pub environment_markers: Vec<EnvironmentMarker>,
+    /// Formats of hard-coded credentials.
+    pub secret_patterns: Vec<SecretPattern>,
     /// Sources of every file, by file name.
     pub sources: BTreeMap<String, Vec<Source>>,
 }
@@ -144,7 +160,9 @@ has_schema!(
     pi::PiFile,
     sdk::SdkFile,
     packer::PackerFile,
-    requirements::RequirementsFile
+    requirements::RequirementsFile,
+    environment::EnvironmentFile,
+    secret::SecretFile
 );
 
 impl Knowledge {
@@ -165,7 +183,11 @@ impl Knowledge {
         let sdks: sdk::SdkFile = parse_file(files, "sdks.toml", syntax)?;
         let packers: packer::PackerFile = parse_file(files, "packers.toml", syntax)?;
         let req: requirements::RequirementsFile = parse_file(files, "requirements.toml", syntax)?;
+        let env: environment::EnvironmentFile = parse_file(files, "environment.toml", syntax)?;
+        let secrets: secret::SecretFile = parse_file(files, "secrets.toml", syntax)?;
         let mut sources = BTreeMap::new();
+        sources.insert("environment.toml".to_string(), env.source.clone());
+        sources.insert("secrets.toml".to_string(), secrets.source.clone());
         sources.insert("notice.toml".to_string(), notice.source.clone());
         sources.insert("pi.toml".to_string(), pi.source.clone());
         sources.insert("sdks.toml".to_string(), sdks.source.clone());
@@ -180,6 +202,8 @@ impl Knowledge {
             packers: packers.packer,
             api_levels: req.api_level,
             store_requirements: req.store,
+            environment_markers: env.marker,
+            secret_patterns: secrets.secret,
             sources,
         };
         validate::all(&k)?;
