@@ -5,7 +5,15 @@
 
 use std::path::PathBuf;
 
-const FILES: &[&str] = &["notice", "pi", "sdks", "packers", "requirements", "environment", "secrets"];
+const FILES: &[&str] = &[
+    "notice",
+    "pi",
+    "sdks",
+    "packers",
+    "requirements",
+    "environment",
+    "secrets",
+];
 
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));

@@ -22,8 +22,10 @@ pub static RULES: &[&dyn Rule] = &[
     &sdk_not_approved::SdkNotApproved,
     &blocked_sdk::BlockedSdk,
     &ads_sdk::AdsSdk,
+    &hardcoded_secrets::HardcodedSecrets,
     &unapproved_domains::UnapprovedDomains,
     &dynamic_code_loading::DynamicCodeLoading,
+    &no_environment_detection::NoEnvironmentDetection,
     &no_certificate_pinning::NoCertificatePinning,
 ];
 

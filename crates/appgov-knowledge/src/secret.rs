@@ -45,11 +45,11 @@ impl SecretPattern {
             .name("secret")
             .or_else(|| caps.get(0))
             .map(|m| m.as_str())?;
-        let placeholder = self
-            .ignore_values
-            .iter()
-            .any(|i| i.eq_ignore_ascii_case(v))
-            || self.ignore_containing.iter().any(|i| v.contains(i.as_str()));
+        let placeholder = self.ignore_values.iter().any(|i| i.eq_ignore_ascii_case(v))
+            || self
+                .ignore_containing
+                .iter()
+                .any(|i| v.contains(i.as_str()));
         (!placeholder).then_some(v)
     }
 
