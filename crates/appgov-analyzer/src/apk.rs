@@ -237,7 +237,7 @@ pub fn analyze_archive(
         for s in table.value_strings() {
             col.endpoints.scan(&s, &location);
             if let Some(rules) = &rules
-                && rules.may_hold_secret(&s)
+                && rules.holds_secret(&s)
             {
                 // Name the resources holding it (`res:string/google_api_key`):
                 // whether a key is Firebase's public one shows in the name.
@@ -596,7 +596,10 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
                 endpoint_strings.insert(i);
                 marked_strings.insert(i);
             }
+            // Type descriptors (`Lcom/x/Y;`, a third of a DEX's string
+            // bytes) hold neither markers (written dotted) nor secrets.
             if let Some(rules) = &rules
+                && !is_type_descriptor(&s)
                 && col.strings.scan(rules, &s, &location, Look::Both)
             {
                 marked_strings.insert(i);
@@ -633,6 +636,11 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
         error: None,
     });
     true
+}
+
+fn is_type_descriptor(s: &str) -> bool {
+    let b = s.as_bytes();
+    matches!(b.first(), Some(b'L' | b'[')) && b.last() == Some(&b';') && !b.contains(&b' ')
 }
 
 /// The ABI directory of a native library entry (`lib/<abi>/x.so`).
