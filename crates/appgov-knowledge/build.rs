@@ -5,7 +5,16 @@
 
 use std::path::PathBuf;
 
-const FILES: &[&str] = &["notice", "pi", "sdks", "packers", "requirements", "domains"];
+const FILES: &[&str] = &[
+    "notice",
+    "pi",
+    "sdks",
+    "packers",
+    "requirements",
+    "domains",
+    "environment",
+    "secrets",
+];
 
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));

@@ -2,6 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use appgov_apksig::{HashAlg, PackageView};
 
@@ -15,6 +16,7 @@ use appgov_zip::{Entry, ReadAt, ZipArchive};
 use crate::code::{BitSet, CodeCollector};
 use crate::endpoints::EndpointCollector;
 use crate::manifest::{self, Resolver};
+use crate::strings::{Look, MAX_SECRET_ASSET, StringCollector, StringRules};
 use crate::{Options, hashes, nsc, signing, sniff};
 
 /// Where the parts of a package live: an APK has them at the root, an App
@@ -80,7 +82,13 @@ pub struct Collector {
     pub packages: BTreeMap<String, (u64, u64)>,
     /// Framework API references and uses, code signals.
     pub code: CodeCollector,
+    /// Environment-detection markers and secrets, when rules are given.
+    pub strings: StringCollector,
+    pub string_rules: Option<Arc<StringRules>>,
 }
+
+/// Most resource names reported for one secret value in the resource table.
+const MAX_RESOURCE_NAMES: usize = 8;
 
 /// Text assets bigger than this are inventoried but not scanned for endpoints.
 const MAX_SCANNED_TEXT: u64 = 8 << 20;
@@ -223,11 +231,26 @@ pub fn analyze_archive(
         native_libs(zip, layout, facts, col, path_prefix, &processed);
     }
     if let Some(table) = &table
-        && !col.endpoints.disabled
+        && (!col.endpoints.disabled || col.string_rules.is_some())
     {
         let location = format!("res:{path_prefix}{}", layout.resources_path());
+        let rules = col.string_rules.clone();
         for s in table.value_strings() {
             col.endpoints.scan(&s, &location);
+            if let Some(rules) = &rules
+                && rules.holds_secret(&s)
+            {
+                // Name the resources holding it (`res:string/google_api_key`):
+                // whether a key is Firebase's public one shows in the name.
+                let names = table.names_with_string(&s, MAX_RESOURCE_NAMES);
+                if names.is_empty() {
+                    col.strings.scan(rules, &s, &location, Look::Secrets);
+                }
+                for name in names {
+                    let at = format!("res:{path_prefix}{name}");
+                    col.strings.scan(rules, &s, &at, Look::Secrets);
+                }
+            }
         }
     }
     if sections.assets {
@@ -383,6 +406,17 @@ fn apply_manifest(
     for md in &facts.android.meta_data {
         if let Some(v) = &md.value {
             col.endpoints.scan(v, "manifest");
+            if let Some(rules) = &col.string_rules {
+                let at = format!("manifest:meta-data:{}", md.name);
+                col.strings.scan(rules, v, &at, Look::Secrets);
+            }
+        }
+    }
+    if let Some(rules) = &col.string_rules {
+        // Root and emulator checks must declare the packages they look up
+        // (package visibility, API 30+).
+        for p in &facts.android.queries.packages {
+            col.strings.scan(rules, p, "manifest", Look::Both);
         }
     }
 
@@ -552,18 +586,44 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
         n.1 += p.non_ascii_names;
     }
     let location = format!("dex:{path}");
-    // Strings holding endpoints, so the code scan can tell which code loads them.
+    // Strings holding endpoints, markers or secrets, so the code scan can
+    // tell which code loads them.
     let mut endpoint_strings = BitSet::default();
-    if !col.endpoints.disabled {
+    let mut marked_strings = BitSet::default();
+    let rules = col.string_rules.clone();
+    if !col.endpoints.disabled || rules.is_some() {
         endpoint_strings = BitSet::with_len(dex.string_count());
+        marked_strings = BitSet::with_len(dex.string_count());
         for (i, s) in (0u32..).zip(dex.strings()) {
             if col.endpoints.scan(&s, &location) {
                 endpoint_strings.insert(i);
+                marked_strings.insert(i);
+            }
+            // Type descriptors (`Lcom/x/Y;`, a third of a DEX's string
+            // bytes) hold neither markers (written dotted) nor secrets.
+            if let Some(rules) = &rules
+                && !is_type_descriptor(&s)
+                && col.strings.scan(rules, &s, &location, Look::Both)
+            {
+                marked_strings.insert(i);
             }
         }
     }
-    col.code
-        .scan_dex(&dex, path, &endpoint_strings, &mut col.endpoints, facts);
+    let (endpoints, strings) = (&mut col.endpoints, &mut col.strings);
+    col.code.scan_dex(
+        &dex,
+        path,
+        &marked_strings,
+        facts,
+        &mut |s, text, packages| {
+            if endpoint_strings.contains(s) {
+                endpoints.attribute(text, packages);
+            }
+            if let Some(rules) = &rules {
+                strings.attribute(rules, text, packages);
+            }
+        },
+    );
     facts.dex.classes += u64::from(summary.classes);
     facts.dex.strings += u64::from(summary.strings);
     facts.dex.methods += u64::from(summary.methods);
@@ -579,6 +639,11 @@ pub fn scan_dex(data: &[u8], path: &str, facts: &mut Facts, col: &mut Collector)
         error: None,
     });
     true
+}
+
+fn is_type_descriptor(s: &str) -> bool {
+    let b = s.as_bytes();
+    matches!(b.first(), Some(b'L' | b'[')) && b.last() == Some(&b';') && !b.contains(&b' ')
 }
 
 /// The ABI directory of a native library entry (`lib/<abi>/x.so`).
@@ -685,8 +750,15 @@ fn native_lib(
                 );
             }
             let location = format!("native:{path}");
-            for s in appgov_elf::rodata_strings(data, 6, 50_000) {
-                col.endpoints.scan(&s, &location);
+            let rules = col.string_rules.clone();
+            // Five characters for markers like `frida`; endpoints need six.
+            for s in appgov_elf::rodata_strings(data, 5, 65_536) {
+                if s.chars().nth(5).is_some() {
+                    col.endpoints.scan(&s, &location);
+                }
+                if let Some(rules) = &rules {
+                    col.strings.scan(rules, &s, &location, Look::Both);
+                }
             }
         }
         Err(err) => {
@@ -768,12 +840,23 @@ fn assets(
             compressed_size: e.compressed_size,
             detected_type: kind.to_string(),
         });
-        if sniff::is_text(kind) && e.uncompressed_size <= MAX_SCANNED_TEXT {
+        let secret_scan = col.string_rules.is_some()
+            && matches!(kind, "json" | "xml" | "properties" | "text" | "pem")
+            && e.uncompressed_size <= MAX_SECRET_ASSET
+            && col.strings.secret_budget_left(e.uncompressed_size);
+        let endpoint_scan = sniff::is_text(kind) && e.uncompressed_size <= MAX_SCANNED_TEXT;
+        if endpoint_scan || secret_scan {
             if let Ok(data) = zip.read(e) {
                 let text = String::from_utf8_lossy(&data);
                 let location = format!("asset:{path}");
-                for line in text.split(['\n', '"', '\'', '<', '>', ' ']) {
-                    col.endpoints.scan(line, &location);
+                if endpoint_scan && !col.endpoints.disabled {
+                    for line in text.split(['\n', '"', '\'', '<', '>', ' ']) {
+                        col.endpoints.scan(line, &location);
+                    }
+                }
+                if secret_scan && let Some(rules) = &col.string_rules {
+                    // Whole text: a PEM key spans lines.
+                    col.strings.scan(rules, &text, &location, Look::Secrets);
                 }
             }
         } else if matches!(kind, "dex" | "apk" | "jar" | "zip")
@@ -878,6 +961,9 @@ pub fn finish(col: Collector, facts: &mut Facts) {
         })
         .collect();
     col.code.finish(facts);
+    if let Some(rules) = &col.string_rules {
+        col.strings.finish(rules, facts);
+    }
 }
 
 /// `classes.dex` < `classes2.dex` < … < `classes10.dex`, top-level before nested.

@@ -32,7 +32,6 @@ use appgov_dex::{Dex, EncodedMethod, Instruction, WalkError, descriptor_to_java}
 use appgov_facts::{ApiUse, CodeSignals, CodeSites, CodeValue, Facts};
 
 use crate::apk::push_anomaly;
-use crate::endpoints::EndpointCollector;
 
 /// Framework packages whose referenced methods are reported as API use.
 const FRAMEWORK_PREFIXES: &[&str] = &[
@@ -511,14 +510,16 @@ impl CodeCollector {
     }
 
     /// Scans the code of one dex. `endpoint_strings` marks the string
-    /// indexes in which the endpoint collector found something.
+    /// indexes the caller wants attributed: for each that some code loads,
+    /// `attribute(index, text, packages)` is called once with the sorted
+    /// packages of the loading classes.
     pub fn scan_dex(
         &mut self,
         dex: &Dex<'_>,
         path: &str,
         endpoint_strings: &BitSet,
-        endpoints: &mut EndpointCollector,
         facts: &mut Facts,
+        attribute: &mut dyn FnMut(u32, &str, &[String]),
     ) {
         let mut index = ClassIndex::new(dex);
         let watch = self.index_methods(dex, &mut index);
@@ -702,7 +703,7 @@ impl CodeCollector {
             for (s, mut packages) in by_string {
                 packages.sort_unstable();
                 if let Some(text) = dex.string(s) {
-                    endpoints.attribute(&text, &packages);
+                    attribute(s, &text, &packages);
                 }
             }
         }

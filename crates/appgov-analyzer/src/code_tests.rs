@@ -3,6 +3,7 @@
 //! model's limits, caps, and hostile input.
 
 use super::*;
+use crate::endpoints::EndpointCollector;
 use crate::testdex::{Class, Ix, build};
 
 const OBJECT: &str = "Ljava/lang/Object;";
@@ -66,7 +67,9 @@ fn scan_with(classes: &[Class], limits: &appgov_dex::Limits) -> Facts {
         ..CodeCollector::default()
     };
     let mut facts = Facts::default();
-    col.scan_dex(&dex, "classes.dex", &strings, &mut endpoints, &mut facts);
+    col.scan_dex(&dex, "classes.dex", &strings, &mut facts, &mut |_, t, p| {
+        endpoints.attribute(t, p)
+    });
     col.finish(&mut facts);
     facts.endpoints = endpoints.finish();
     facts
@@ -729,7 +732,9 @@ fn hostile_bytes_never_panic() {
             ..CodeCollector::default()
         };
         let mut facts = Facts::default();
-        col.scan_dex(&dex, "classes.dex", &strings, &mut endpoints, &mut facts);
+        col.scan_dex(&dex, "classes.dex", &strings, &mut facts, &mut |_, t, p| {
+            endpoints.attribute(t, p)
+        });
         col.finish(&mut facts);
     }
 }

@@ -13,13 +13,17 @@ mod manifest;
 mod nsc;
 mod signing;
 mod sniff;
+mod strings;
 #[cfg(test)]
 mod testdex;
 
 pub use appgov_facts::Facts;
 use appgov_facts::InputInfo;
 pub use appgov_zip::ReadAt;
+pub use strings::{ProbeNeedle, SecretRule, StringRules};
+
 use appgov_zip::ZipArchive;
+use std::sync::Arc;
 
 /// Knobs for one analysis. The defaults suit packages up to several hundred MB.
 #[derive(Debug, Clone)]
@@ -39,6 +43,11 @@ pub struct Options {
     /// the checks need the callers of the few that reach personal
     /// information, and listing all of them would double the JSON.
     pub api_uses_for: Option<Vec<String>>,
+    /// Environment-detection markers and secret formats to look for in the
+    /// strings the analyser reads (`environment_probes`, `secrets`). `None`
+    /// gathers neither; the CLI passes the knowledge catalog's, compiled once
+    /// per run.
+    pub string_rules: Option<Arc<StringRules>>,
 }
 
 impl Default for Options {
@@ -49,6 +58,7 @@ impl Default for Options {
             verify_signatures: true,
             sections: Sections::ALL,
             api_uses_for: None,
+            string_rules: None,
         }
     }
 }
@@ -127,7 +137,7 @@ impl Sections {
         Ok(s)
     }
 
-    fn names(&self, verified: bool) -> Vec<String> {
+    fn names(&self, verified: bool, strings: bool) -> Vec<String> {
         let mut out = vec!["manifest".to_string()];
         for (on, name) in [
             (self.digests, "digests"),
@@ -138,6 +148,10 @@ impl Sections {
             (self.native, "native"),
             (self.assets, "assets"),
             (self.endpoints, "endpoints"),
+            // Markers are looked for in code: without DEX strings, none
+            // found would mean nothing.
+            (strings && self.code, "environment_probes"),
+            (strings, "secrets"),
         ] {
             if on {
                 out.push(name.to_string());
@@ -214,11 +228,14 @@ pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts
     let kind = package_kind(&zip);
     input.kind = kind.to_string();
     let mut facts = Facts::new("android", input);
-    facts.analysed = options.sections.names(options.verify_signatures);
+    facts.analysed = options
+        .sections
+        .names(options.verify_signatures, options.string_rules.is_some());
     let mut col = apk::Collector::default();
     col.endpoints.disabled = !options.sections.endpoints;
     col.code.uses_for = options.api_uses_for.clone();
     col.code.walk = options.sections.bytecode;
+    col.string_rules = options.string_rules.clone();
     match kind {
         "aab" => container::analyze_bundle(&zip, &mut facts, &mut col, options),
         "apks" | "xapk" => container::analyze_split_set(&zip, &mut facts, &mut col, options),

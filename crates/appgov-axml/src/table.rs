@@ -560,6 +560,29 @@ impl ResourceTable {
         (0..self.strings.len() as u32).filter_map(|i| self.strings.get(i))
     }
 
+    /// `type/name` of the resources with `text` as a string value in some
+    /// configuration, at most `max`, in ID order. Walks every entry, so it
+    /// is for the rare strings a caller has already picked out.
+    pub fn names_with_string(&self, text: &str, max: usize) -> Vec<String> {
+        const TYPE_STRING: u8 = 0x03;
+        let mut out = Vec::new();
+        for p in &self.packages {
+            for (&k, e) in &p.entries {
+                if out.len() >= max {
+                    return out;
+                }
+                let holds = e.values.iter().any(|(_, v)| {
+                    matches!(v, Stored::Item { data_type: TYPE_STRING, data }
+                        if self.strings.get(*data).as_deref() == Some(text))
+                });
+                if holds && let Some(name) = self.entry_name((u32::from(p.id) << 24) | k) {
+                    out.push(name);
+                }
+            }
+        }
+        out
+    }
+
     /// Resolves an attribute value from a manifest: references are looked up, literal strings
     /// returned as they are.
     pub fn resolve_value(&self, v: &Value, pref: &LocalePref) -> Option<String> {

@@ -3,7 +3,9 @@
 //! corpus app pins certificates or ships a packer), the test takes a real
 //! package's facts and changes the one fact the check reads, and says so.
 
-use appgov_analyzer::{Facts, Options, analyze};
+mod common;
+
+use appgov_analyzer::{Facts, analyze};
 use appgov_checks::{Analysis, analyse, registry};
 use appgov_knowledge::Knowledge;
 use appgov_testkit::CorpusFile;
@@ -13,7 +15,7 @@ const TODAY: &str = "2026-12-01";
 fn facts(rel: &str) -> Option<Facts> {
     let file = CorpusFile::named(rel)?;
     let data = file.read_checked();
-    Some(analyze(&data, rel, &Options::default()))
+    Some(analyze(&data, rel, &common::options()))
 }
 
 fn run(f: &Facts, today: &str) -> Analysis {
@@ -27,6 +29,12 @@ fn fired(f: &Facts, rule: &str) -> bool {
 
 /// `(rule, package that has the problem, package that does not)`.
 const PAIRS: &[(&str, &str, &str)] = &[
+    // an AWS access key ID in a string resource / no credential anywhere.
+    (
+        "PKG-023",
+        "apk/injuredandroid__injuredandroid.apk",
+        "apk/androguard__a2dp.Vol_137.apk",
+    ),
     // debuggable="true" in the manifest / absent.
     (
         "PKG-002",
@@ -189,7 +197,8 @@ fn each_check_fires_on_a_positive_and_not_on_a_negative_package() {
 fn every_registered_check_has_a_test_pair_or_a_dedicated_test() {
     // Checks tested below with changed facts rather than a corpus pair.
     let dedicated = [
-        "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026", "PKG-042", "PKG-043",
+        "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026", "PKG-030", "PKG-042",
+        "PKG-043",
     ];
     for r in registry::RULES {
         let id = r.meta().id;
@@ -682,7 +691,7 @@ fn undecided_checks_are_named_when_code_is_hidden_or_not_read() {
         return;
     };
     let data = rel.read_checked();
-    let full = analyze(&data, "mobsf__android.apk", &Options::default());
+    let full = analyze(&data, "mobsf__android.apk", &common::options());
     assert!(run(&full, TODAY).limits.is_empty(), "everything was read");
 
     // Without the bytecode walk only the bytecode checks are undecided.
@@ -691,9 +700,9 @@ fn undecided_checks_are_named_when_code_is_hidden_or_not_read() {
     let partial = analyze(
         &data,
         "mobsf__android.apk",
-        &Options {
+        &appgov_analyzer::Options {
             sections,
-            ..Options::default()
+            ..common::options()
         },
     );
     let a = run(&partial, TODAY);
@@ -959,4 +968,111 @@ fn suspicious_links_match_registrable_suffixes_and_spare_sdk_code() {
     let x = finding(&a, "PKG-043").expect("gambling");
     assert_eq!(x.severity, appgov_checks::Severity::High);
     assert!(x.message_en.contains("Gambling"), "{}", x.message_en);
+}
+
+fn finding_on(f: &Facts, rule: &str) -> Option<appgov_checks::Finding> {
+    run(f, TODAY).findings.into_iter().find(|x| x.rule == rule)
+}
+
+#[test]
+fn hardcoded_secrets_reports_the_redacted_key_and_where_it_is() {
+    let Some(f) = facts("apk/injuredandroid__injuredandroid.apk") else {
+        return;
+    };
+    let x = finding_on(&f, "PKG-023").expect("PKG-023 fires");
+    assert_eq!(x.severity, appgov_checks::Severity::High);
+    let ev = &x.evidence[0];
+    assert_eq!(ev.location.as_deref(), Some("res:string/Access_Key"));
+    assert!(
+        ev.value
+            .starts_with("aws-access-key-id AKIA… (20 chars, sha256 "),
+        "{}",
+        ev.value
+    );
+}
+
+#[test]
+fn hardcoded_secrets_rates_public_api_keys_low() {
+    let Some(mut f) = facts("apk/injuredandroid__injuredandroid.apk") else {
+        return;
+    };
+    // Changed fact: only a Firebase-style Google API key, as most apps
+    // using Firebase carry in `google_api_key`.
+    f.secrets.retain(|s| s.kind == "aws-access-key-id");
+    assert_eq!(f.secrets.len(), 1);
+    f.secrets[0].kind = "google-api-key".into();
+    f.secrets[0].found_in = vec!["res:string/google_api_key".into()];
+    let x = finding_on(&f, "PKG-023").expect("PKG-023 fires");
+    assert_eq!(x.severity, appgov_checks::Severity::Low);
+    assert!(x.message_en.contains("restricted"), "{}", x.message_en);
+    // Not gathered: no conclusion.
+    f.analysed.retain(|g| g != "secrets");
+    assert!(!fired(&f, "PKG-023"));
+}
+
+#[test]
+fn no_environment_detection_fires_when_no_kind_is_present() {
+    let Some(f) = facts("apk/androguard__a2dp.Vol_137.apk") else {
+        return;
+    };
+    assert!(f.environment_probes.is_empty());
+    let x = finding_on(&f, "PKG-030").expect("PKG-030 fires");
+    assert!(
+        x.message_en.contains("no sign of root, emulator, debugger"),
+        "{}",
+        x.message_en
+    );
+}
+
+#[test]
+fn no_environment_detection_names_the_missing_kinds_and_goes_quiet_with_all_four() {
+    // UnCrackable Level 3 checks for root (DEX strings), a debugger
+    // (Debug.isDebuggerConnected) and Frida (its native library), not for
+    // an emulator.
+    let Some(mut f) = facts("apk/mastg__UnCrackable-Level3.apk") else {
+        return;
+    };
+    assert!(
+        f.environment_probes
+            .iter()
+            .any(|p| p.marker == "frida" && p.found_in[0].starts_with("native:lib/")),
+        "{:?}",
+        f.environment_probes
+    );
+    let x = finding_on(&f, "PKG-030").expect("PKG-030 fires");
+    assert_eq!(
+        x.message_en,
+        "The code shows root, debugger, hook detection but no emulator detection."
+    );
+    assert!(x.evidence.iter().any(|e| e.kind == "debugger"
+        && e.value == "debugger-connected-api android.os.Debug.isDebuggerConnected"));
+    // Changed fact: an emulator marker too.
+    f.environment_probes.push(appgov_facts::EnvironmentProbe {
+        marker: "qemu".into(),
+        needle: "ro.kernel.qemu".into(),
+        found_in: vec!["dex:classes.dex".into()],
+        packages: Vec::new(),
+    });
+    assert!(!fired(&f, "PKG-030"));
+}
+
+#[test]
+fn no_environment_detection_is_silent_when_code_is_hidden_or_protected_or_not_looked_at() {
+    let Some(f) = facts("apk/androguard__a2dp.Vol_137.apk") else {
+        return;
+    };
+    assert!(fired(&f, "PKG-030"));
+    let mut hidden = f.clone();
+    hidden.dex.code_hidden = true;
+    assert!(!fired(&hidden, "PKG-030"));
+    let mut packed = f.clone();
+    packed.native_libs.push(appgov_facts::NativeLib {
+        path: "lib/arm64-v8a/libjiagu_a64.so".into(),
+        abi: "arm64-v8a".into(),
+        ..Default::default()
+    });
+    assert!(!fired(&packed, "PKG-030"));
+    let mut unlooked = f;
+    unlooked.analysed.retain(|g| g != "environment_probes");
+    assert!(!fired(&unlooked, "PKG-030"));
 }

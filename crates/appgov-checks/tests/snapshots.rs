@@ -2,7 +2,9 @@
 //! snapshots in `tests/snapshots/`): a change to a check, the catalog or the
 //! analyser that alters any report shows up as a reviewable diff.
 
-use appgov_analyzer::{Options, analyze};
+mod common;
+
+use appgov_analyzer::analyze;
 use appgov_checks::analyse;
 use appgov_knowledge::Knowledge;
 use appgov_testkit::corpus_files;
@@ -23,7 +25,7 @@ fn findings_of_every_corpus_package() {
     settings.set_omit_expression(true);
     let _guard = settings.bind_to_scope();
     for file in &files {
-        let facts = analyze(&file.read_checked(), &file.rel, &Options::default());
+        let facts = analyze(&file.read_checked(), &file.rel, &common::options());
         let mut s = String::new();
         if let Some(e) = &facts.error {
             let _ = writeln!(s, "error: {e}");

@@ -49,6 +49,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     let today = args.date.clone().unwrap_or_else(today_utc);
     let options = Options {
         api_uses_for: Some(crate::scan::watched_apis(&knowledge)),
+        string_rules: Some(crate::scan::string_rules(&knowledge)?),
         ..Options::default()
     };
     let (old, new) = std::thread::scope(|s| {

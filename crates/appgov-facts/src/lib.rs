@@ -53,6 +53,14 @@ pub struct Facts {
     /// ABIs with native code (`lib/<abi>/`).
     pub abis: Vec<String>,
     pub endpoints: Endpoints,
+    /// Environment-detection markers (root, emulator, debugger, hook) found
+    /// in code, by marker; gathered when `analysed` has `environment_probes`.
+    #[serde(default)]
+    pub environment_probes: Vec<EnvironmentProbe>,
+    /// Credentials written into the package, redacted; gathered when
+    /// `analysed` has `secrets`.
+    #[serde(default)]
+    pub secrets: Vec<SecretFound>,
     pub assets: Vec<AssetInfo>,
     pub nested: Vec<NestedPackage>,
     /// Members of a split set (.apks/.xapk) or modules of an App Bundle.
@@ -522,6 +530,37 @@ pub struct NativeLib {
     /// Stored uncompressed at a 16 KiB-aligned offset (loadable in place).
     pub zip_aligned_16k: Option<bool>,
     pub error: Option<String>,
+}
+
+/// One environment-detection string found in the package's code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentProbe {
+    /// Marker id from the knowledge catalog (`su-binary-path`, `frida`, …).
+    pub marker: String,
+    /// The string that matched.
+    pub needle: String,
+    /// `dex:<path>`, `native:<path>` or `manifest` (a `<queries>` package).
+    pub found_in: Vec<String>,
+    /// Java packages of the classes whose code loads a DEX string holding it.
+    pub packages: Vec<String>,
+}
+
+/// A hard-coded credential, never its value: enough to recognise it again
+/// (and to match it against a secret store) without disclosing it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretFound {
+    /// Format id from the knowledge catalog (`aws-access-key-id`, `private-key`, …).
+    pub kind: String,
+    /// The first characters of the value (at most 4, and at most a quarter of it).
+    pub prefix: String,
+    /// Length of the value in characters.
+    pub length: u64,
+    /// First 16 hex digits of the SHA-256 of the value.
+    pub sha256_prefix: String,
+    /// `dex:<path>`, `res:<type>/<name>`, `manifest:meta-data:<name>`, `asset:<path>`.
+    pub found_in: Vec<String>,
+    /// Java packages of the classes whose code loads a DEX string holding it.
+    pub packages: Vec<String>,
 }
 
 /// Network endpoints and addresses embedded in the package, each with where it was found.

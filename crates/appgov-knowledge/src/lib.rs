@@ -9,22 +9,26 @@
 //! load replacements reads them and passes the text to [`Knowledge::parse`].
 
 pub mod domains;
+pub mod environment;
 pub mod notice;
 pub mod packer;
 pub mod pi;
 pub mod requirements;
 pub mod sdk;
+pub mod secret;
 mod validate;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub use domains::{DomainCategory, SuspiciousDomain};
+pub use environment::{EnvironmentMarker, ProbeKind};
 pub use notice::Article;
 pub use packer::{Packer, PackerEvidence};
 pub use pi::{ApiRule, PermissionInfo, PiCategory};
 pub use requirements::{ApiLevel, StoreRequirement};
 pub use sdk::{Sdk, SdkCategory, SdkEvidence};
+pub use secret::SecretPattern;
 
 /// Version of the data-file format this build reads (`schema = N` in each file).
 pub const SCHEMA: u32 = 1;
@@ -67,7 +71,16 @@ macro_rules! builtin_files {
     };
 }
 
-builtin_files!("notice", "pi", "sdks", "packers", "requirements", "domains");
+builtin_files!(
+    "notice",
+    "pi",
+    "sdks",
+    "packers",
+    "requirements",
+    "domains",
+    "environment",
+    "secrets"
+);
 
 #[derive(Debug, thiserror::Error)]
 pub enum KnowledgeError {
@@ -96,6 +109,10 @@ pub struct Knowledge {
     pub domain_categories: Vec<DomainCategory>,
     /// Suspicious domain suffixes, each in one of `domain_categories`.
     pub suspicious_domains: Vec<SuspiciousDomain>,
+    /// Markers of root, emulator, debugger and hook detection.
+    pub environment_markers: Vec<EnvironmentMarker>,
+    /// Formats of hard-coded credentials.
+    pub secret_patterns: Vec<SecretPattern>,
     /// Sources of every file, by file name.
     pub sources: BTreeMap<String, Vec<Source>>,
 }
@@ -151,7 +168,9 @@ has_schema!(
     sdk::SdkFile,
     packer::PackerFile,
     requirements::RequirementsFile,
-    domains::DomainsFile
+    domains::DomainsFile,
+    environment::EnvironmentFile,
+    secret::SecretFile
 );
 
 impl Knowledge {
@@ -173,7 +192,11 @@ impl Knowledge {
         let packers: packer::PackerFile = parse_file(files, "packers.toml", syntax)?;
         let req: requirements::RequirementsFile = parse_file(files, "requirements.toml", syntax)?;
         let domains: domains::DomainsFile = parse_file(files, "domains.toml", syntax)?;
+        let env: environment::EnvironmentFile = parse_file(files, "environment.toml", syntax)?;
+        let secrets: secret::SecretFile = parse_file(files, "secrets.toml", syntax)?;
         let mut sources = BTreeMap::new();
+        sources.insert("environment.toml".to_string(), env.source.clone());
+        sources.insert("secrets.toml".to_string(), secrets.source.clone());
         sources.insert("notice.toml".to_string(), notice.source.clone());
         sources.insert("pi.toml".to_string(), pi.source.clone());
         sources.insert("sdks.toml".to_string(), sdks.source.clone());
@@ -191,6 +214,8 @@ impl Knowledge {
             store_requirements: req.store,
             domain_categories: domains.category,
             suspicious_domains: domains.domain,
+            environment_markers: env.marker,
+            secret_patterns: secrets.secret,
             sources,
         };
         validate::all(&k)?;

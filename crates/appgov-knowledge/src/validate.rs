@@ -458,6 +458,106 @@ pub(crate) fn all(k: &Knowledge) -> Result<(), KnowledgeError> {
         }
         check_refs(&mut p, &what, &d.sources, &known);
     }
+    p.finish()?;
+
+    environment(k)?;
+    secrets(k)
+}
+
+fn environment(k: &Knowledge) -> Result<(), KnowledgeError> {
+    let empty = Vec::new();
+    let mut p = Problems::new("environment.toml");
+    let known = check_sources(&mut p, k.sources.get("environment.toml").unwrap_or(&empty));
+    let mut ids = BTreeSet::new();
+    let mut strings = BTreeSet::new();
+    for m in &k.environment_markers {
+        let what = format!("marker {:?}", m.id);
+        if !is_id(&m.id) {
+            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
+        }
+        if !ids.insert(m.id.as_str()) {
+            p.push(format!("{what}: listed twice"));
+        }
+        if m.strings.is_empty() && m.apis.is_empty() {
+            p.push(format!("{what}: neither strings nor apis"));
+        }
+        for s in &m.strings {
+            // Short needles match by accident in unrelated strings.
+            if s.chars().count() < 5 || s.trim() != s || s.chars().any(char::is_control) {
+                p.push(format!(
+                    "{what}: string {s:?} must be at least 5 characters, without surrounding space"
+                ));
+            }
+            if !strings.insert(s.as_str()) {
+                p.push(format!("{what}: string {s:?} listed twice"));
+            }
+        }
+        for a in &m.apis {
+            if !a.rsplit_once('.').is_some_and(|(c, _)| is_java_name(c)) {
+                p.push(format!("{what}: api {a:?} is not class.method"));
+            }
+        }
+        check_refs(&mut p, &what, &m.sources, &known);
+    }
+    for kind in crate::ProbeKind::ALL {
+        if !k.environment_markers.iter().any(|m| m.kind == kind) {
+            p.push(format!("no marker of kind {}", kind.as_str()));
+        }
+    }
+    p.finish()
+}
+
+fn secrets(k: &Knowledge) -> Result<(), KnowledgeError> {
+    let empty = Vec::new();
+    let mut p = Problems::new("secrets.toml");
+    let known = check_sources(&mut p, k.sources.get("secrets.toml").unwrap_or(&empty));
+    let mut ids = BTreeSet::new();
+    for s in &k.secret_patterns {
+        let what = format!("secret {:?}", s.id);
+        if !is_id(&s.id) {
+            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
+        }
+        if !ids.insert(s.id.as_str()) {
+            p.push(format!("{what}: listed twice"));
+        }
+        nonempty(
+            &mut p,
+            &what,
+            &[("name_zh", &s.name_zh), ("name_en", &s.name_en)],
+        );
+        if s.anchors.is_empty() || s.anchors.iter().any(|a| a.len() < 3) {
+            p.push(format!("{what}: needs anchors of at least 3 bytes"));
+        }
+        let re = match regex::Regex::new(&s.pattern) {
+            Ok(re) => re,
+            Err(e) => {
+                p.push(format!("{what}: pattern does not compile: {e}"));
+                check_refs(&mut p, &what, &s.sources, &known);
+                continue;
+            }
+        };
+        if s.examples.is_empty() {
+            p.push(format!("{what}: no examples"));
+        }
+        for e in &s.examples {
+            // Every match must contain an anchor, or the one-pass prefilter
+            // would skip texts the pattern finds.
+            for m in re.find_iter(e) {
+                if !s.anchors.iter().any(|a| m.as_str().contains(a.as_str())) {
+                    p.push(format!("{what}: match {:?} holds no anchor", m.as_str()));
+                }
+            }
+            if s.find_in(&re, e).is_empty() {
+                p.push(format!("{what}: example {e:?} is not found"));
+            }
+        }
+        for e in &s.counter_examples {
+            if !s.find_in(&re, e).is_empty() {
+                p.push(format!("{what}: counter-example {e:?} is found"));
+            }
+        }
+        check_refs(&mut p, &what, &s.sources, &known);
+    }
     p.finish()
 }
 
