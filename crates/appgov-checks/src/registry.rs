@@ -25,6 +25,7 @@ pub static RULES: &[&dyn Rule] = &[
     &unapproved_domains::UnapprovedDomains,
     &dynamic_code_loading::DynamicCodeLoading,
     &no_certificate_pinning::NoCertificatePinning,
+    &dead_links::DeadLinks,
 ];
 
 /// A check by id (`PKG-002`) or name (`debuggable`), case-insensitively.

@@ -6,6 +6,7 @@ pub mod allow_backup;
 pub mod blocked_sdk;
 pub mod cleartext_traffic;
 pub mod clipboard;
+pub mod dead_links;
 pub mod debug_certificate;
 pub mod debuggable;
 pub mod device_ids;
