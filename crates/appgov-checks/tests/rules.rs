@@ -510,7 +510,10 @@ fn dead_links_fire_only_on_dead_results_of_a_link_check() {
         result(&urls[0].value, LinkStatus::Ok, Some(200)),
         result(&urls[1].value, LinkStatus::HttpError, Some(401)),
     ];
-    assert!(!fired(&f, "PKG-044"), "alive and access-controlled links are not dead");
+    assert!(
+        !fired(&f, "PKG-044"),
+        "alive and access-controlled links are not dead"
+    );
     f.link_checks.push(LinkCheck {
         reason: Some("name does not resolve".into()),
         ..result("gone.example-bank.invalid", LinkStatus::DnsFailure, None)
@@ -527,7 +530,14 @@ fn dead_links_fire_only_on_dead_results_of_a_link_check() {
     assert_eq!(finding.evidence.len(), 2);
     let ev = &finding.evidence[0];
     assert_eq!(ev.value, format!("{} — HTTP 404", urls[1].value));
-    assert_eq!(ev.location.as_deref(), Some(urls[1].found_in.join(", ").as_str()));
+    assert_eq!(
+        ev.location.as_deref(),
+        Some(urls[1].found_in.join(", ").as_str())
+    );
     assert!(finding.evidence[1].value.contains("dns_failure"));
-    assert!(finding.message_en.starts_with("2 of 3"), "{}", finding.message_en);
+    assert!(
+        finding.message_en.starts_with("2 of 3"),
+        "{}",
+        finding.message_en
+    );
 }

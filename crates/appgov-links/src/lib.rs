@@ -234,7 +234,10 @@ impl LinkChecker {
         if file.schema != CACHE_SCHEMA {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
-                format!("link cache schema {:?}, expected {CACHE_SCHEMA}", file.schema),
+                format!(
+                    "link cache schema {:?}, expected {CACHE_SCHEMA}",
+                    file.schema
+                ),
             ));
         }
         let mut stored = self.stored.lock().unwrap_or_else(|e| e.into_inner());
@@ -360,7 +363,8 @@ impl LinkChecker {
             self.from_cache_file.fetch_add(1, Ordering::Relaxed);
             return entry.result.clone();
         }
-        let skip = |reason: &str| targets::skipped(target.value(), target.kind(), reason, &now.rfc3339);
+        let skip =
+            |reason: &str| targets::skipped(target.value(), target.kind(), reason, &now.rfc3339);
         if self.options.offline {
             return skip("offline: no cached result");
         }
@@ -383,14 +387,17 @@ impl LinkChecker {
         };
         // Skips depend on this run's options, not on the link: not stored.
         if result.status != LinkStatus::Skipped {
-            self.stored.lock().unwrap_or_else(|e| e.into_inner()).insert(
-                key.to_string(),
-                CacheEntry {
-                    key: key.to_string(),
-                    checked_unix: now.unix,
-                    result: result.clone(),
-                },
-            );
+            self.stored
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(
+                    key.to_string(),
+                    CacheEntry {
+                        key: key.to_string(),
+                        checked_unix: now.unix,
+                        result: result.clone(),
+                    },
+                );
         }
         result
     }
@@ -400,12 +407,16 @@ impl LinkChecker {
     fn resolve_domain(&self, domain: &str, checked_at: &str) -> LinkCheck {
         let start = std::time::Instant::now();
         let (status, reason) = match domain.parse::<std::net::IpAddr>() {
-            Ok(_) => (LinkStatus::Skipped, Some("an IP address, not a name".into())),
+            Ok(_) => (
+                LinkStatus::Skipped,
+                Some("an IP address, not a name".into()),
+            ),
             Err(_) => match self.lookup.lookup(domain, 443) {
                 Ok(addrs) if !addrs.is_empty() => (LinkStatus::Ok, None),
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                    (LinkStatus::Timeout, Some("name resolution timed out".into()))
-                }
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => (
+                    LinkStatus::Timeout,
+                    Some("name resolution timed out".into()),
+                ),
                 _ => (LinkStatus::DnsFailure, Some("name does not resolve".into())),
             },
         };

@@ -10,10 +10,7 @@ pub enum Target {
     /// A bare domain that appears in no URL: only resolved.
     Domain(String),
     /// Recorded as skipped without touching the network.
-    Skip {
-        url: String,
-        reason: &'static str,
-    },
+    Skip { url: String, reason: &'static str },
 }
 
 impl Target {
@@ -44,10 +41,14 @@ impl Target {
 /// (schemas.android.com), the W3C's (www.w3.org, e.g. `2000/svg`,
 /// `2001/XMLSchema`), Adobe's XMP (ns.adobe.com), XML Pull and SAX feature
 /// names (xmlpull.org, xml.org/sax), Apache Xerces feature names and the
-/// Java EE/JAXB namespaces (java.sun.com, xmlns.jcp.org), as they appear in
-/// the string tables of Android libraries.
+/// Java EE/JAXB namespaces (java.sun.com, xmlns.jcp.org), schema.org type
+/// names (Google Play services' `http://schema.org/ViewAction`) and Google
+/// OAuth scope names (`https://www.googleapis.com/auth/drive`), as they
+/// appear in the string tables of Android libraries.
 const IDENTIFIER_PREFIXES: &[&str] = &[
     "schemas.android.com/",
+    "schema.org/",
+    "www.googleapis.com/auth/",
     "www.w3.org/",
     "ns.adobe.com/",
     "xmlpull.org/",
@@ -139,7 +140,11 @@ pub fn targets(facts: &Facts) -> Vec<Target> {
         }
     }
     for located in &facts.endpoints.domains {
-        let domain = located.value.trim().trim_end_matches('.').to_ascii_lowercase();
+        let domain = located
+            .value
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
         if domain.is_empty() || url_hosts.contains(&domain) {
             continue;
         }
@@ -151,7 +156,12 @@ pub fn targets(facts: &Facts) -> Vec<Target> {
 }
 
 /// A result for a target that needs no network.
-pub(crate) fn skipped(url: &str, kind: &str, reason: &str, checked_at: &str) -> appgov_facts::LinkCheck {
+pub(crate) fn skipped(
+    url: &str,
+    kind: &str,
+    reason: &str,
+    checked_at: &str,
+) -> appgov_facts::LinkCheck {
     appgov_facts::LinkCheck {
         url: url.to_string(),
         kind: kind.to_string(),
@@ -206,7 +216,10 @@ mod tests {
 
     #[test]
     fn hosts_are_read_past_userinfo_ports_and_brackets() {
-        assert_eq!(host_of("http://u:p@Host.CN:8080/x").as_deref(), Some("host.cn"));
+        assert_eq!(
+            host_of("http://u:p@Host.CN:8080/x").as_deref(),
+            Some("host.cn")
+        );
         assert_eq!(host_of("https://[::1]:443/").as_deref(), Some("::1"));
         assert_eq!(host_of("https://a.cn?x=1").as_deref(), Some("a.cn"));
         assert_eq!(host_of("https:///path"), None);

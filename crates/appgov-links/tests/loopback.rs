@@ -138,7 +138,10 @@ fn serve(
         "/nohead" if method == "HEAD" => ("405 Method Not Allowed", String::new()),
         "/nohead" => ("200 OK", String::new()),
         "/r1" => ("302 Found", "Location: /r2\r\n".into()),
-        "/r2" => ("301 Moved Permanently", format!("Location: {origin}/ok\r\n")),
+        "/r2" => (
+            "301 Moved Permanently",
+            format!("Location: {origin}/ok\r\n"),
+        ),
         "/loop-a" => ("302 Found", "Location: /loop-b\r\n".into()),
         "/loop-b" => ("302 Found", "Location: loop-a\r\n".into()),
         "/slow" => {
@@ -306,7 +309,11 @@ fn redirects_are_followed_recorded_and_loops_stop() {
     assert_eq!(looping.status, LinkStatus::TooManyRedirects, "{looping:?}");
     assert_eq!(looping.reason.as_deref(), Some("redirect loop"));
     // a → b, and b leads back to a: two requests, then it stops.
-    let n = s.requests().iter().filter(|r| r.path.starts_with("/loop")).count();
+    let n = s
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/loop"))
+        .count();
     assert_eq!(n, 2);
 
     let limited = checker(LinkOptions {
@@ -330,7 +337,11 @@ fn a_silent_server_times_out_within_the_limit() {
     assert_eq!(r.status, LinkStatus::Timeout, "{r:?}");
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
     assert!(elapsed >= Duration::from_millis(900), "took {elapsed:?}");
-    assert!(r.elapsed_ms >= 900 && r.elapsed_ms < 2500, "{}", r.elapsed_ms);
+    assert!(
+        r.elapsed_ms >= 900 && r.elapsed_ms < 2500,
+        "{}",
+        r.elapsed_ms
+    );
 }
 
 #[test]
@@ -399,9 +410,14 @@ fn no_cookies_no_credentials_and_an_appgov_user_agent() {
     assert_eq!(seen.len(), 3);
     for r in &seen {
         let ua = r.headers.iter().find(|(k, _)| k == "user-agent");
-        assert!(ua.is_some_and(|(_, v)| v.starts_with("appgov-linkcheck/")), "{r:?}");
         assert!(
-            !r.headers.iter().any(|(k, _)| k == "cookie" || k == "authorization"),
+            ua.is_some_and(|(_, v)| v.starts_with("appgov-linkcheck/")),
+            "{r:?}"
+        );
+        assert!(
+            !r.headers
+                .iter()
+                .any(|(k, _)| k == "cookie" || k == "authorization"),
             "{r:?}"
         );
     }
@@ -420,7 +436,11 @@ fn the_cache_saves_requests_within_a_run_and_across_runs() {
     // HEAD /ok once despite two mentions; HEAD and GET /missing.
     assert_eq!(s.requests().len(), 3);
     let second = c.check(&targets, &now(1_010), &|_| {});
-    assert_eq!(s.requests().len(), 3, "second check in the run fetched again");
+    assert_eq!(
+        s.requests().len(),
+        3,
+        "second check in the run fetched again"
+    );
     assert_eq!(first, second);
 
     let dir = std::env::temp_dir().join(format!("appgov-links-{}", std::process::id()));
@@ -436,7 +456,11 @@ fn the_cache_saves_requests_within_a_run_and_across_runs() {
     });
     assert_eq!(next_run.load_cache(&path, &now(2_000)).unwrap(), 2);
     let third = next_run.check(&targets, &now(2_000), &|_| {});
-    assert_eq!(s.requests().len(), 3, "a fresh cache entry was fetched again");
+    assert_eq!(
+        s.requests().len(),
+        3,
+        "a fresh cache entry was fetched again"
+    );
     assert_eq!(third[1].status, LinkStatus::HttpError);
     assert_eq!(next_run.stats().from_cache_file, 2);
     assert_eq!(next_run.stats().fetched, 0);

@@ -99,7 +99,11 @@ fn describe(check: &LinkCheck) -> String {
         (LinkStatus::HttpError, Some(code)) => format!("HTTP {code}"),
         (status, _) => status.as_str().to_string(),
     };
-    if let Some(reason) = check.reason.as_deref().filter(|_| check.status != LinkStatus::HttpError) {
+    if let Some(reason) = check
+        .reason
+        .as_deref()
+        .filter(|_| check.status != LinkStatus::HttpError)
+    {
         s.push_str(": ");
         s.push_str(reason);
     }
@@ -144,8 +148,14 @@ impl Rule for DeadLinks {
             .filter(|c| c.status != LinkStatus::Skipped)
             .count();
         out.push(Self::META.finding(
-            format!("联网检查的 {checked} 个链接或域名中有 {} 个失效。", dead.len()),
-            format!("{} of {checked} links or domains checked are dead.", dead.len()),
+            format!(
+                "联网检查的 {checked} 个链接或域名中有 {} 个失效。",
+                dead.len()
+            ),
+            format!(
+                "{} of {checked} links or domains checked are dead.",
+                dead.len()
+            ),
             ev,
         ));
     }
