@@ -326,7 +326,7 @@ impl LinkChecker {
         now: &Now,
         done: &(dyn Fn(&LinkCheck) + Sync),
     ) {
-        let list = targets(&facts);
+        let list = targets(facts);
         let mut results = self.check(&list, now, done);
         results.sort_by(|a, b| a.url.cmp(&b.url).then_with(|| a.kind.cmp(&b.kind)));
         facts.link_checks = results;
