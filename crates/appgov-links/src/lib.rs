@@ -411,7 +411,10 @@ impl LinkChecker {
                 LinkStatus::Skipped,
                 Some("an IP address, not a name".into()),
             ),
-            Err(_) => match self.lookup.lookup(domain, 443) {
+            Err(_) => match self
+                .lookup
+                .lookup(domain, 443, self.options.connect_timeout)
+            {
                 Ok(addrs) if !addrs.is_empty() => (LinkStatus::Ok, None),
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => (
                     LinkStatus::Timeout,

@@ -22,12 +22,14 @@ use ureq::unversioned::transport::NextTimeout;
 
 /// Turns a host name into addresses.
 pub trait Lookup: Send + Sync + 'static {
-    /// Addresses of `host` (a name, never an IP literal) with `port`; an
-    /// error or an empty list means the name does not resolve.
-    fn lookup(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>>;
+    /// Addresses of `host` (a name, never an IP literal) with `port`, within
+    /// `timeout` (an error of kind `TimedOut` after it); an error or an
+    /// empty list means the name does not resolve.
+    fn lookup(&self, host: &str, port: u16, timeout: Duration) -> io::Result<Vec<SocketAddr>>;
 }
 
-/// The operating system's resolver (`getaddrinfo`), bounded by a time-out:
+/// The operating system's resolver (`getaddrinfo`), bounded by a time-out
+/// (the smaller of `timeout` and the caller's):
 /// the lookup runs on its own thread, which is abandoned when it takes too
 /// long (getaddrinfo cannot be cancelled).
 #[derive(Debug, Clone)]
@@ -36,7 +38,7 @@ pub struct SystemLookup {
 }
 
 impl Lookup for SystemLookup {
-    fn lookup(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    fn lookup(&self, host: &str, port: u16, timeout: Duration) -> io::Result<Vec<SocketAddr>> {
         let (tx, rx) = mpsc::sync_channel(1);
         let name = format!("{host}:{port}");
         std::thread::Builder::new()
@@ -44,7 +46,7 @@ impl Lookup for SystemLookup {
             .spawn(move || {
                 let _ = tx.send(name.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
             })?;
-        match rx.recv_timeout(self.timeout) {
+        match rx.recv_timeout(self.timeout.min(timeout)) {
             Ok(result) => result,
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
@@ -77,7 +79,7 @@ impl StaticLookup {
 }
 
 impl Lookup for StaticLookup {
-    fn lookup(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    fn lookup(&self, host: &str, port: u16, _timeout: Duration) -> io::Result<Vec<SocketAddr>> {
         match self.names.get(&host.to_ascii_lowercase()) {
             Some(ips) => Ok(ips.iter().map(|ip| SocketAddr::new(*ip, port)).collect()),
             None => Err(io::Error::new(
@@ -158,11 +160,16 @@ impl fmt::Debug for GuardedResolver {
 
 impl GuardedResolver {
     /// The addresses to connect to for `host:port`.
-    pub fn addresses(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>, ureq::Error> {
+    pub fn addresses(
+        &self,
+        host: &str,
+        port: u16,
+        timeout: Duration,
+    ) -> Result<Vec<SocketAddr>, ureq::Error> {
         let bare = host.trim_start_matches('[').trim_end_matches(']');
         let all = match bare.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
-            Err(_) => match self.lookup.lookup(bare, port) {
+            Err(_) => match self.lookup.lookup(bare, port, timeout) {
                 Ok(a) if !a.is_empty() => a,
                 Ok(_) => return Err(ureq::Error::HostNotFound),
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {
@@ -190,7 +197,7 @@ impl Resolver for GuardedResolver {
         &self,
         uri: &Uri,
         _config: &Config,
-        _timeout: NextTimeout,
+        timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let host = uri
             .host()
@@ -203,7 +210,9 @@ impl Resolver for GuardedResolver {
                 80
             });
         let mut out = self.empty();
-        for addr in self.addresses(host, port)?.into_iter().take(16) {
+        // The time left of the request's budget (the per-URL total).
+        let within = *timeout.after;
+        for addr in self.addresses(host, port, within)?.into_iter().take(16) {
             out.push(addr);
         }
         Ok(out)
@@ -213,6 +222,8 @@ impl Resolver for GuardedResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const T: Duration = Duration::from_secs(1);
 
     #[test]
     fn private_ranges_are_recognised() {
@@ -250,16 +261,16 @@ mod tests {
             allow_private: false,
         };
         assert!(matches!(
-            r.addresses("intranet.bank", 80),
+            r.addresses("intranet.bank", 80, T),
             Err(ureq::Error::Io(e)) if e.kind() == io::ErrorKind::PermissionDenied
         ));
-        assert!(r.addresses("127.0.0.1", 80).is_err());
+        assert!(r.addresses("127.0.0.1", 80, T).is_err());
         assert_eq!(
-            r.addresses("mixed.bank", 443).unwrap(),
+            r.addresses("mixed.bank", 443, T).unwrap(),
             vec!["203.0.113.9:443".parse().unwrap()]
         );
         assert!(matches!(
-            r.addresses("unknown.bank", 80),
+            r.addresses("unknown.bank", 80, T),
             Err(ureq::Error::HostNotFound)
         ));
     }
