@@ -334,6 +334,7 @@ fn a_silent_server_times_out_within_the_limit() {
     let start = Instant::now();
     let r = one(&c, &format!("http://app.test:{}/", silent.addr.port()));
     let elapsed = start.elapsed();
+    eprintln!("silent server: timed out after {elapsed:?} (limit 1 s)");
     assert_eq!(r.status, LinkStatus::Timeout, "{r:?}");
     assert!(elapsed < Duration::from_millis(2500), "took {elapsed:?}");
     assert!(elapsed >= Duration::from_millis(900), "took {elapsed:?}");
@@ -501,9 +502,10 @@ fn concurrency_is_limited() {
         done.fetch_add(1, Ordering::SeqCst);
     });
     let elapsed = start.elapsed();
+    let max = s.max_active.load(Ordering::SeqCst);
+    eprintln!("9 slow URLs, concurrency 3: {elapsed:?}, at most {max} at once");
     assert!(results.iter().all(|r| r.status == LinkStatus::Ok));
     assert_eq!(done.load(Ordering::SeqCst), 9);
-    let max = s.max_active.load(Ordering::SeqCst);
     assert!(max <= 3, "{max} requests at once");
     assert!(max >= 2, "no parallelism: {max}");
     // 9 × 300 ms in three lanes: about 900 ms, far below 2.7 s in series.
