@@ -37,6 +37,7 @@ pub static RULES: &[&dyn Rule] = &[
     &package_structure::PackageStructure,
     &ip_endpoints::IpEndpoints,
     &suspicious_links::SuspiciousLinks,
+    &dead_links::DeadLinks,
 ];
 
 /// A check by id (`PKG-002`) or name (`debuggable`), case-insensitively.

@@ -198,7 +198,7 @@ fn every_registered_check_has_a_test_pair_or_a_dedicated_test() {
     // Checks tested below with changed facts rather than a corpus pair.
     let dedicated = [
         "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026", "PKG-030", "PKG-042",
-        "PKG-043",
+        "PKG-043", "PKG-044",
     ];
     for r in registry::RULES {
         let id = r.meta().id;
@@ -1075,4 +1075,68 @@ fn no_environment_detection_is_silent_when_code_is_hidden_or_protected_or_not_lo
     let mut unlooked = f;
     unlooked.analysed.retain(|g| g != "environment_probes");
     assert!(!fired(&unlooked, "PKG-030"));
+}
+
+#[test]
+fn dead_links_fire_only_on_dead_results_of_a_link_check() {
+    use appgov_facts::{LinkCheck, LinkStatus};
+    let Some(mut f) = facts("apk/insecurebankv2__app-release.apk") else {
+        return;
+    };
+    // Without a link check there is nothing to judge.
+    assert!(f.link_checks.is_empty());
+    assert!(!fired(&f, "PKG-044"));
+    // The check runs over the network in the CLI; here a real package's
+    // URLs get results as the link checker records them.
+    let urls: Vec<_> = f
+        .endpoints
+        .urls
+        .iter()
+        .filter(|u| u.value.starts_with("http"))
+        .cloned()
+        .collect();
+    assert!(urls.len() >= 2, "the package embeds http(s) URLs");
+    let result = |url: &str, status, code| LinkCheck {
+        url: url.into(),
+        kind: "url".into(),
+        status,
+        http_status: code,
+        checked_at: "2026-12-01T08:00:00Z".into(),
+        ..Default::default()
+    };
+    f.analysed.push("links".into());
+    f.link_checks = vec![
+        result(&urls[0].value, LinkStatus::Ok, Some(200)),
+        result(&urls[1].value, LinkStatus::HttpError, Some(401)),
+    ];
+    assert!(
+        !fired(&f, "PKG-044"),
+        "alive and access-controlled links are not dead"
+    );
+    f.link_checks.push(LinkCheck {
+        reason: Some("name does not resolve".into()),
+        ..result("gone.example-bank.invalid", LinkStatus::DnsFailure, None)
+    });
+    f.link_checks[1].http_status = Some(404);
+    let a = run(&f, TODAY);
+    let finding = a
+        .findings
+        .iter()
+        .find(|x| x.rule == "PKG-044")
+        .expect("dead links fire");
+    assert_eq!(finding.severity, appgov_checks::Severity::Medium);
+    assert_eq!(finding.articles, vec![7]);
+    assert_eq!(finding.evidence.len(), 2);
+    let ev = &finding.evidence[0];
+    assert_eq!(ev.value, format!("{} — HTTP 404", urls[1].value));
+    assert_eq!(
+        ev.location.as_deref(),
+        Some(urls[1].found_in.join(", ").as_str())
+    );
+    assert!(finding.evidence[1].value.contains("dns_failure"));
+    assert!(
+        finding.message_en.starts_with("2 of 3"),
+        "{}",
+        finding.message_en
+    );
 }

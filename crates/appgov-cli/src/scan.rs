@@ -15,8 +15,9 @@ use appgov_analyzer::{
 use appgov_checks::{Analysis, Finding, Limit, PackerHit, Policy, SdkHit, Severity};
 use appgov_facts::{Facts, InputInfo};
 use appgov_knowledge::Knowledge;
+use appgov_links::{LinkChecker, LinkOptions, Now};
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::Serialize;
 
 use crate::source::FileSource;
@@ -72,6 +73,43 @@ pub struct ScanArgs {
     /// least this severe: critical, high, medium or low.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     fail_on: Option<Severity>,
+    /// Check the package's embedded http(s) URLs (HEAD, then GET when HEAD
+    /// is refused; bodies are not read) and resolve its bare domains, over
+    /// the network; results go into the facts (`link_checks`) and dead
+    /// links into check PKG-044. Off by default: a scan is otherwise
+    /// offline. Private, loopback and link-local addresses are not probed
+    /// without --link-allow-private; no cookies, credentials or proxy.
+    #[arg(long, help_heading = "Link check")]
+    check_links: bool,
+    /// Time-out per URL in seconds, all requests and redirects together
+    /// (connecting and name resolution get at most 5 s of it).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300), help_heading = "Link check")]
+    link_timeout: u64,
+    /// Most URLs fetched at the same time, over all packages.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=256), help_heading = "Link check")]
+    link_concurrency: u64,
+    /// A JSON file of earlier results, read before and written after the
+    /// check; results younger than --link-cache-ttl are not fetched again.
+    #[arg(long, value_name = "FILE", help_heading = "Link check")]
+    link_cache: Option<PathBuf>,
+    /// How long results in --link-cache stay valid, in hours.
+    #[arg(
+        long,
+        value_name = "HOURS",
+        default_value_t = 24,
+        help_heading = "Link check"
+    )]
+    link_cache_ttl: u64,
+    /// Also probe URLs whose names resolve to private, loopback or
+    /// link-local addresses (a staging environment, tests). Off by default
+    /// so a package's `http://192.168.1.1/` never makes the scanner probe
+    /// the institution's own network.
+    #[arg(long, help_heading = "Link check")]
+    link_allow_private: bool,
+    /// Use only --link-cache: links without a valid cached result are
+    /// recorded as skipped, and nothing goes over the network.
+    #[arg(long, requires = "link_cache", help_heading = "Link check")]
+    link_offline: bool,
 }
 
 /// The framework APIs whose callers the facts keep: those the knowledge
@@ -284,6 +322,20 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         checked_on: &today,
         generated: &generated,
     };
+    let link_now = link_now();
+    let links = link_checker(args, &link_now)?;
+    let multi = MultiProgress::new();
+    let progress = multi.add(progress);
+    let link_progress = if links.is_none() || args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = multi.add(ProgressBar::new(0));
+        bar.set_style(
+            ProgressStyle::with_template("links {bar:32} {pos}/{len} {elapsed} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    };
     let options = Options {
         verify_signatures: !args.no_verify,
         sections: args.only.unwrap_or(Sections::ALL),
@@ -304,11 +356,17 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
             let tx = tx.clone();
             let (files, next, options) = (&files, &next, &options);
             let (knowledge, today, policy) = (&knowledge, today.as_str(), policy.as_ref());
+            let (links, link_now, link_progress) = (links.as_ref(), &link_now, &link_progress);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
                     let mut facts = scan_one(path, options);
+                    if let Some(checker) = links
+                        && facts.error.is_none()
+                    {
+                        check_links(checker, &mut facts, link_now, link_progress);
+                    }
                     let analysis = check_one(&mut facts, knowledge, policy, today);
                     if tx.send((i, Scanned { facts, analysis })).is_err() {
                         break;
@@ -356,7 +414,22 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
         Ok(())
     })?;
     progress.finish_and_clear();
+    link_progress.finish_and_clear();
     out.flush()?;
+    if let Some(checker) = &links {
+        if let Some(path) = &args.link_cache {
+            checker
+                .save_cache(path, &link_now)
+                .with_context(|| format!("cannot write link cache {}", path.display()))?;
+        }
+        if !args.quiet {
+            let stats = checker.stats();
+            eprintln!(
+                "appgov: link check: {} fetched or resolved, {} from the cache file",
+                stats.fetched, stats.from_cache_file
+            );
+        }
+    }
     if !args.quiet && !single {
         eprintln!(
             "appgov: analysed {} files: {} with facts, {} failed",
@@ -580,4 +653,56 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
 
 fn parse_sections(list: &str) -> Result<Sections, String> {
     Sections::parse(list)
+}
+
+/// The time of this run's link checks (always the real clock: the cache's
+/// time to live depends on it).
+fn link_now() -> Now {
+    let t = time::OffsetDateTime::now_utc();
+    Now {
+        unix: t.unix_timestamp(),
+        rfc3339: format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+    }
+}
+
+/// The link checker for `--check-links`, with its cache file loaded.
+fn link_checker(args: &ScanArgs, now: &Now) -> Result<Option<LinkChecker>> {
+    if !args.check_links {
+        return Ok(None);
+    }
+    let total = std::time::Duration::from_secs(args.link_timeout);
+    let options = LinkOptions {
+        connect_timeout: total.min(std::time::Duration::from_secs(5)),
+        total_timeout: total,
+        concurrency: usize::try_from(args.link_concurrency).unwrap_or(8),
+        allow_private: args.link_allow_private,
+        offline: args.link_offline,
+        cache_ttl: std::time::Duration::from_secs(args.link_cache_ttl.saturating_mul(3600)),
+        ..LinkOptions::default()
+    };
+    let checker = LinkChecker::new(options);
+    if let Some(path) = &args.link_cache {
+        checker
+            .load_cache(path, now)
+            .with_context(|| format!("cannot read link cache {}", path.display()))?;
+    }
+    Ok(Some(checker))
+}
+
+/// Runs the link check on one package's facts, counting on the link bar.
+fn check_links(checker: &LinkChecker, facts: &mut Facts, now: &Now, bar: &ProgressBar) {
+    let planned = appgov_links::targets(facts).len();
+    bar.inc_length(planned as u64);
+    checker.check_facts(facts, now, &|result| {
+        bar.inc(1);
+        bar.set_message(result.url.clone());
+    });
 }

@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use appgov_checks::Analysis;
-use appgov_facts::Facts;
+use appgov_checks::rules::dead_links::is_dead;
+use appgov_facts::{Facts, LinkStatus};
 
 pub fn summary(f: &Facts) -> String {
     let mut s = String::new();
@@ -204,6 +205,9 @@ pub fn summary(f: &Facts) -> String {
     let mut line = |key: &str, value: String| {
         let _ = writeln!(s, "  {key:<13} {value}");
     };
+    if looked("links") {
+        links(f, &mut line);
+    }
     if !f.splits.is_empty() {
         line("splits", format!("{}", f.splits.len()));
     }
@@ -294,6 +298,49 @@ pub fn analysis(a: &Analysis) -> String {
         );
     }
     s
+}
+
+/// Most dead links listed in the text summary.
+const MAX_DEAD_LISTED: usize = 20;
+
+/// The link check: counts by status, then the dead links.
+fn links(f: &Facts, line: &mut impl FnMut(&str, String)) {
+    let checks = &f.link_checks;
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for c in checks {
+        match counts.iter_mut().find(|(k, _)| *k == c.status.as_str()) {
+            Some(entry) => entry.1 += 1,
+            None => counts.push((c.status.as_str(), 1)),
+        }
+    }
+    let dead: Vec<_> = checks.iter().filter(|c| is_dead(c)).collect();
+    line(
+        "links",
+        if checks.is_empty() {
+            "none to check".into()
+        } else {
+            format!(
+                "{} checked, {} dead ({})",
+                checks.len(),
+                dead.len(),
+                counts
+                    .iter()
+                    .map(|(k, n)| format!("{n} {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+    );
+    for c in dead.iter().take(MAX_DEAD_LISTED) {
+        let what = match c.http_status {
+            Some(code) if c.status == LinkStatus::HttpError => format!("HTTP {code}"),
+            _ => c.status.as_str().to_string(),
+        };
+        line("", format!("{what:<18} {}", c.url));
+    }
+    if dead.len() > MAX_DEAD_LISTED {
+        line("", format!("… and {} more", dead.len() - MAX_DEAD_LISTED));
+    }
 }
 
 fn opt(v: &Option<String>) -> String {

@@ -70,6 +70,11 @@ pub struct Facts {
     pub anomalies: Vec<Anomaly>,
     /// Why no facts could be produced; `null` when facts were produced.
     pub error: Option<String>,
+    /// Results of the live link check (`appgov scan --check-links`), one per
+    /// URL or bare domain checked, sorted by `url`. Omitted when no check ran
+    /// (then `analysed` has no `links`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub link_checks: Vec<LinkCheck>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -643,6 +648,71 @@ pub struct Anomaly {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub path: Option<String>,
     pub detail: String,
+}
+
+/// What a live check of one embedded URL (or bare domain) found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCheck {
+    /// The URL as found in the package, or the bare domain.
+    pub url: String,
+    /// `url` (fetched over HTTP) or `domain` (name resolution only).
+    pub kind: String,
+    pub status: LinkStatus,
+    /// The HTTP status of the last answer, when there was one.
+    pub http_status: Option<u16>,
+    /// Why, for `tls_error`, `skipped`, `connection_failed`, `timeout`, `too_many_redirects`.
+    pub reason: Option<String>,
+    /// Where the redirects ended (equal to `url` without redirects); `null` without an answer.
+    pub final_url: Option<String>,
+    /// Each redirect target in order (at most the configured limit).
+    #[serde(default)]
+    pub redirects: Vec<String>,
+    /// Time spent on this URL, all requests together, in milliseconds.
+    pub elapsed_ms: u64,
+    /// When it was checked, RFC 3339 UTC (older than the scan when it came from the cache).
+    pub checked_at: String,
+}
+
+/// The outcome of a link check.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkStatus {
+    /// Answered with 1xx–3xx (after redirects), or the domain resolved.
+    #[default]
+    Ok,
+    /// Answered with 4xx or 5xx (`http_status`).
+    HttpError,
+    /// The name does not resolve.
+    DnsFailure,
+    /// The TLS handshake failed (`reason`: certificate not trusted, expired, wrong name, …).
+    TlsError,
+    /// No answer within the time-outs.
+    Timeout,
+    /// The address refused the connection.
+    ConnectionRefused,
+    /// The connection failed otherwise (reset, malformed answer; `reason`).
+    ConnectionFailed,
+    /// A redirect loop or more redirects than allowed.
+    TooManyRedirects,
+    /// Not checked (`reason`): private address, not http(s), a URL template, offline without a cached result, …
+    Skipped,
+}
+
+impl LinkStatus {
+    /// The snake_case name used in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkStatus::Ok => "ok",
+            LinkStatus::HttpError => "http_error",
+            LinkStatus::DnsFailure => "dns_failure",
+            LinkStatus::TlsError => "tls_error",
+            LinkStatus::Timeout => "timeout",
+            LinkStatus::ConnectionRefused => "connection_refused",
+            LinkStatus::ConnectionFailed => "connection_failed",
+            LinkStatus::TooManyRedirects => "too_many_redirects",
+            LinkStatus::Skipped => "skipped",
+        }
+    }
 }
 
 impl Facts {

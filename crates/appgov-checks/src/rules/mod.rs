@@ -7,6 +7,7 @@ pub mod blocked_sdk;
 pub mod certificate_validity;
 pub mod cleartext_traffic;
 pub mod clipboard;
+pub mod dead_links;
 pub mod debug_certificate;
 pub mod debuggable;
 pub mod device_ids;
