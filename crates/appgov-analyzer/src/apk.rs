@@ -543,15 +543,19 @@ fn dex_files(
             }
         }
     }
+    let depth = path_prefix.matches("!/").count();
     let readable = facts
         .dex
         .files
         .iter()
-        .filter(|f| f.error.is_none() && !f.path.contains("!/"))
+        // The package's own DEX, from any member of a split set
+        // (`base.apk!/classes.dex`), not DEX nested in assets: as deep as
+        // this member's own, no deeper.
+        .filter(|f| f.error.is_none() && f.path.matches("!/").count() <= depth)
         .count();
-    if facts.android.application.has_code && readable == 0 && facts.package.is_some() {
-        facts.dex.code_hidden = true;
-    }
+    // Members of a split set come one by one; the verdict covers all seen.
+    facts.dex.code_hidden =
+        facts.android.application.has_code && readable == 0 && facts.package.is_some();
 }
 
 /// Parse one DEX into the facts; false when it is not readable DEX.

@@ -180,6 +180,9 @@ fn split_set_is_merged_onto_its_base() {
     // The on-demand feature modules contribute code and activities.
     assert!(f.splits.iter().filter(|s| s.kind == "feature").count() >= 2);
     assert!(f.dex.files.len() >= 3);
+    // The members' DEX (`base.apk!/classes.dex`) is the app's readable code,
+    // whatever member came last.
+    assert!(!f.dex.code_hidden);
     assert!(
         !f.anomalies
             .iter()
