@@ -22,10 +22,15 @@
 //! rule = "PKG-013"
 //! severity = "medium"
 //!
-//! [[disclosure]]                                   # PKG-020: the privacy policy's SDK list
+//! [[disclosure]]                                   # PKG-020 / PKG-014: what the privacy policy lists
 //! package = "com.examplebank.mobile"
 //! document = "隐私政策 v3.2（2026-09-01）附录二"
 //! sdks = ["umeng-analytics", "wechat-opensdk"]
+//! permissions = ["android.permission.CAMERA"]       # optional; without it PKG-014 is not decided
+//!
+//! [[signer]]                                       # PKG-008: the certificates the app may be signed with
+//! package = "com.examplebank.mobile"
+//! sha256 = ["3f1c…(64 hex)"]
 //!
 //! [[suppress]]
 //! rule = "PKG-011"
@@ -58,6 +63,18 @@ pub struct Policy {
     /// Third-party SDK lists the apps' privacy policies disclose.
     #[serde(default)]
     pub disclosure: Vec<Disclosure>,
+    /// Approved signing certificates per app.
+    #[serde(default)]
+    pub signer: Vec<ApprovedSigner>,
+}
+
+/// The certificates one app may be signed with (the ledger's record of its
+/// signing identity, article 12): SHA-256 of each, lower-case hex.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovedSigner {
+    pub package: String,
+    pub sha256: Vec<String>,
 }
 
 /// The third-party SDKs one app's privacy policy discloses (article 16):
@@ -72,9 +89,20 @@ pub struct Disclosure {
     pub document: String,
     /// SDK catalog ids.
     pub sdks: Vec<String>,
+    /// Permissions the privacy policy explains (full names); when absent,
+    /// the policy's permission list is not on record and PKG-014 says
+    /// nothing.
+    #[serde(default)]
+    pub permissions: Option<Vec<String>>,
 }
 
 impl Policy {
+    /// The approved signer certificates for a package, if the policy has them.
+    pub fn signers_for(&self, package: Option<&str>) -> Option<&ApprovedSigner> {
+        let package = package?;
+        self.signer.iter().find(|s| s.package == package)
+    }
+
     /// The disclosed SDK list for a package, if the policy has one.
     pub fn disclosure_for(&self, package: Option<&str>) -> Option<&Disclosure> {
         let package = package?;
@@ -205,6 +233,23 @@ impl Policy {
         for d in &p.disclosure {
             if !seen_packages.insert(d.package.as_str()) {
                 problems.push(format!("two disclosure lists for package {:?}", d.package));
+            }
+        }
+        let mut signer_packages = std::collections::BTreeSet::new();
+        for s in &p.signer {
+            if !signer_packages.insert(s.package.as_str()) {
+                problems.push(format!("two signer lists for package {:?}", s.package));
+            }
+            if s.sha256.is_empty() {
+                problems.push(format!("signer list for {:?} is empty", s.package));
+            }
+            for h in &s.sha256 {
+                if h.len() != 64 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    problems.push(format!(
+                        "signer of {:?}: {h:?} is not a SHA-256 in hex",
+                        s.package
+                    ));
+                }
             }
         }
         let disclosed = p.disclosure.iter().flat_map(|d| &d.sdks);

@@ -198,7 +198,7 @@ fn every_registered_check_has_a_test_pair_or_a_dedicated_test() {
     // Checks tested below with changed facts rather than a corpus pair.
     let dedicated = [
         "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026", "PKG-030", "PKG-042",
-        "PKG-043", "PKG-044",
+        "PKG-043", "PKG-044", "PKG-008", "PKG-014",
     ];
     for r in registry::RULES {
         let id = r.meta().id;
@@ -1139,4 +1139,98 @@ fn dead_links_fire_only_on_dead_results_of_a_link_check() {
         "{}",
         finding.message_en
     );
+}
+
+#[test]
+fn signer_outside_the_record_is_critical_and_a_recorded_rotation_medium() {
+    let Some(f) = facts("apk/androguard__TestActivity_signed_both.apk") else {
+        return;
+    };
+    let pkg = f.package.clone().unwrap();
+    let signer = f.signing.certificates[0].sha256.clone();
+    // No record for the app: not judged.
+    assert!(!fired(&f, "PKG-008"));
+    let on_record = policy(&format!(
+        "schema = 1\n[[signer]]\npackage = \"{pkg}\"\nsha256 = [\"{}\"]\n",
+        signer.to_uppercase()
+    ));
+    assert!(finding(&run_with(&f, &on_record, TODAY), "PKG-008").is_none());
+    let other = policy(&format!(
+        "schema = 1\n[[signer]]\npackage = \"{pkg}\"\nsha256 = [\"{}\"]\n",
+        "ab".repeat(32)
+    ));
+    let a = run_with(&f, &other, TODAY);
+    let x = finding(&a, "PKG-008").expect("unknown signer");
+    assert_eq!(x.severity, appgov_checks::Severity::Critical);
+    assert!(x.evidence.iter().any(|e| e.value == signer));
+
+    // v3 rotation over three keys: v1/v2 carry the first, v3 the third.
+    // A record of the middle one (in the lineage, signing nothing) is an
+    // outdated ledger, not a stranger's key.
+    let Some(r) = facts("apk-signing/apksig__v1v2v3-with-rsa-2048-lineage-3-signers.apk") else {
+        return;
+    };
+    assert_eq!(r.signing.lineage.len(), 3);
+    let middle = r.signing.lineage[1].certificate_sha256.clone();
+    assert!(
+        r.signing
+            .certificates
+            .iter()
+            .all(|c| c.sha256 != middle || c.schemes.is_empty())
+    );
+    let rotated = policy(&format!(
+        "schema = 1\n[[signer]]\npackage = \"{}\"\nsha256 = [\"{middle}\"]\n",
+        r.package.as_deref().unwrap()
+    ));
+    let a = run_with(&r, &rotated, TODAY);
+    let x = finding(&a, "PKG-008").expect("rotated signer not on record");
+    assert_eq!(x.severity, appgov_checks::Severity::Medium);
+
+    let k = Knowledge::builtin().unwrap();
+    let rules: Vec<&str> = registry::RULES.iter().map(|r| r.meta().id).collect();
+    let sdks: Vec<&str> = k.sdks.iter().map(|s| s.id.as_str()).collect();
+    let bad = "schema = 1\n[[signer]]\npackage = \"a\"\nsha256 = [\"xyz\"]\n";
+    let err = appgov_checks::Policy::parse(bad, &rules, &sdks)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a SHA-256"), "{err}");
+}
+
+#[test]
+fn dangerous_permissions_missing_from_the_privacy_policy_are_reported() {
+    let Some(f) = facts("apk/insecurebankv2__app-release.apk") else {
+        return;
+    };
+    let pkg = f.package.clone().unwrap();
+    let with = |perms: &str| {
+        policy(&format!(
+            "schema = 1\n[[disclosure]]\npackage = \"{pkg}\"\ndocument = \"隐私政策 v1\"\nsdks = []\n{perms}"
+        ))
+    };
+    // An SDK list but no permission list: PKG-014 is not decided.
+    assert!(finding(&run_with(&f, &with(""), TODAY), "PKG-014").is_none());
+    let a = run_with(
+        &f,
+        &with("permissions = [\"android.permission.ACCESS_COARSE_LOCATION\"]\n"),
+        TODAY,
+    );
+    let x = finding(&a, "PKG-014").expect("undisclosed permissions");
+    assert_eq!(x.severity, appgov_checks::Severity::High);
+    let listed: Vec<&str> = x.evidence.iter().map(|e| e.value.as_str()).collect();
+    assert!(
+        listed
+            .iter()
+            .any(|v| v.starts_with("android.permission.READ_CONTACTS "))
+    );
+    assert!(!listed.iter().any(|v| v.contains("ACCESS_COARSE_LOCATION")));
+    // INTERNET is a normal permission: never listed.
+    assert!(!listed.iter().any(|v| v.contains(".INTERNET")));
+    // Everything requested explained: quiet.
+    let all: Vec<String> = f.permissions.iter().map(|p| format!("\"{p}\"")).collect();
+    let a = run_with(
+        &f,
+        &with(&format!("permissions = [{}]\n", all.join(", "))),
+        TODAY,
+    );
+    assert!(finding(&a, "PKG-014").is_none());
 }

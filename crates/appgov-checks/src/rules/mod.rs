@@ -30,6 +30,8 @@ pub mod sdk_not_disclosed;
 pub mod suspicious_links;
 pub mod trust_all_tls;
 pub mod unapproved_domains;
+pub mod undisclosed_permissions;
+pub mod unknown_signer;
 pub mod unusual_permissions;
 pub mod user_trust_anchors;
 pub mod v1_only_signing;
