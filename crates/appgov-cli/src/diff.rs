@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use appgov_analyzer::Options;
 use appgov_checks::diff::{ReleaseDiff, SetChange};
 use appgov_checks::{Severity, diff::diff};
 use appgov_knowledge::Knowledge;
@@ -47,11 +46,7 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     let knowledge = Knowledge::builtin().context("built-in knowledge files are invalid")?;
     let policy = load_policy(args.policy.as_deref(), &knowledge)?;
     let today = args.date.clone().unwrap_or_else(today_utc);
-    let options = Options {
-        api_uses_for: Some(crate::scan::watched_apis(&knowledge)),
-        string_rules: Some(crate::scan::string_rules(&knowledge)?),
-        ..Options::default()
-    };
+    let options = appgov_options::scan_options(&knowledge).map_err(anyhow::Error::msg)?;
     let (old, new) = std::thread::scope(|s| {
         let o = s.spawn(|| scan_one(&args.old, &options));
         let n = scan_one(&args.new, &options);

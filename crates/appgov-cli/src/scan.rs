@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
-use appgov_analyzer::{
-    Options, ProbeNeedle, SecretRule, Sections, StringRules, analyze, input_info,
-};
+use appgov_analyzer::{Options, Sections, analyze, input_info};
 use appgov_checks::{Analysis, Finding, Limit, PackerHit, Policy, SdkHit, Severity};
 use appgov_facts::{Facts, InputInfo};
 use appgov_knowledge::Knowledge;
@@ -110,48 +108,6 @@ pub struct ScanArgs {
     /// recorded as skipped, and nothing goes over the network.
     #[arg(long, requires = "link_cache", help_heading = "Link check")]
     link_offline: bool,
-}
-
-/// The framework APIs whose callers the facts keep: those the knowledge
-/// catalog maps to personal information.
-pub(crate) fn watched_apis(knowledge: &Knowledge) -> Vec<String> {
-    let mut v: Vec<String> = knowledge
-        .apis
-        .iter()
-        .flat_map(|a| a.methods.iter().map(move |m| format!("{}.{m}", a.class)))
-        .collect();
-    v.sort();
-    v.dedup();
-    v
-}
-
-/// The knowledge catalog's environment markers and secret formats, compiled
-/// for the analyser (once per run).
-pub(crate) fn string_rules(knowledge: &Knowledge) -> Result<std::sync::Arc<StringRules>> {
-    let probes = knowledge
-        .environment_markers
-        .iter()
-        .flat_map(|m| {
-            m.strings.iter().map(|t| ProbeNeedle {
-                marker: m.id.clone(),
-                text: t.clone(),
-            })
-        })
-        .collect();
-    let secrets = knowledge
-        .secret_patterns
-        .iter()
-        .map(|s| SecretRule {
-            kind: s.id.clone(),
-            anchors: s.anchors.clone(),
-            pattern: s.pattern.clone(),
-            ignore_values: s.ignore_values.clone(),
-            ignore_containing: s.ignore_containing.clone(),
-        })
-        .collect();
-    let rules = StringRules::new(probes, secrets)
-        .map_err(|e| anyhow::anyhow!("built-in string rules: {e}"))?;
-    Ok(std::sync::Arc::new(rules))
 }
 
 /// When stdout is a pipe, ask for a 1 MiB pipe buffer instead of 64 KiB:
@@ -339,9 +295,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     let options = Options {
         verify_signatures: !args.no_verify,
         sections: args.only.unwrap_or(Sections::ALL),
-        api_uses_for: Some(watched_apis(&knowledge)),
-        string_rules: Some(string_rules(&knowledge)?),
-        ..Options::default()
+        ..appgov_options::scan_options(&knowledge).map_err(anyhow::Error::msg)?
     };
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Scanned)>();

@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use appgov_analyzer::{Options, analyze};
+use appgov_analyzer::analyze;
 use appgov_checks::analyse;
 use appgov_knowledge::Knowledge;
 use appgov_report::{Input, cyclonedx, html, sarif};
@@ -65,17 +65,9 @@ fn main() {
     let t = Instant::now();
     let knowledge = Knowledge::builtin().expect("built-in knowledge is valid");
     let load = t.elapsed();
-    let mut watched: Vec<String> = knowledge
-        .apis
-        .iter()
-        .flat_map(|a| a.methods.iter().map(move |m| format!("{}.{m}", a.class)))
-        .collect();
-    watched.sort();
-    watched.dedup();
-    let options = Options {
-        api_uses_for: Some(watched),
-        ..Options::default()
-    };
+    // The options `appgov scan` uses: watched APIs, environment markers,
+    // secret formats.
+    let options = appgov_options::scan_options(&knowledge).expect("catalog rules compile");
     let today = "2026-12-01";
     let generated = "2026-12-01T00:00:00Z";
 
