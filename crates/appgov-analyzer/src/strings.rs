@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use appgov_facts::{EnvironmentProbe, Facts, SecretFound};
 use regex::Regex;
+use std::sync::OnceLock;
 
 use crate::apk::push_anomaly;
 
@@ -49,7 +50,21 @@ enum Needle {
 #[derive(Debug)]
 struct CompiledSecret {
     rule: SecretRule,
-    regex: Regex,
+    /// Compiled on the first text holding one of the rule's anchors: most
+    /// packages never hold most formats' anchors, and compiling all of them
+    /// cost more than a millisecond on every run.
+    regex: OnceLock<Regex>,
+}
+
+impl CompiledSecret {
+    fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            // The pattern was parsed in `StringRules::new`; compiling a
+            // parsed pattern only fails past the size limit, which these
+            // short patterns are far from.
+            Regex::new(&self.rule.pattern).expect("secret pattern compiles")
+        })
+    }
 }
 
 /// Compiled needles and patterns, built once per run and shared by every
@@ -98,8 +113,15 @@ impl StringRules {
             if s.anchors.is_empty() || s.anchors.iter().any(String::is_empty) {
                 return Err(format!("secret {}: needs non-empty anchors", s.kind));
             }
-            let regex = Regex::new(&s.pattern).map_err(|e| format!("secret {}: {e}", s.kind))?;
-            compiled.push(CompiledSecret { rule: s, regex });
+            // Parse now (cheap) so a bad pattern fails at start-up; compile
+            // when first needed.
+            regex_syntax::Parser::new()
+                .parse(&s.pattern)
+                .map_err(|e| format!("secret {}: {e}", s.kind))?;
+            compiled.push(CompiledSecret {
+                rule: s,
+                regex: OnceLock::new(),
+            });
         }
         for (i, s) in compiled.iter().enumerate() {
             for a in &s.rule.anchors {
@@ -128,7 +150,7 @@ impl StringRules {
         let anchored = self.search(text, &mut Vec::new());
         self.secrets.iter().enumerate().any(|(i, s)| {
             anchored & (1 << i) != 0
-                && s.regex
+                && s.regex()
                     .captures_iter(text)
                     .take(MAX_MATCHES_PER_TEXT)
                     .any(|c| {
@@ -316,7 +338,7 @@ impl StringCollector {
             if anchored & (1 << i) == 0 {
                 continue;
             }
-            for caps in s.regex.captures_iter(text).take(MAX_MATCHES_PER_TEXT) {
+            for caps in s.regex().captures_iter(text).take(MAX_MATCHES_PER_TEXT) {
                 let Some(value) = caps.name("secret").or_else(|| caps.get(0)) else {
                     continue;
                 };

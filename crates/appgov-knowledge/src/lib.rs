@@ -218,7 +218,11 @@ impl Knowledge {
             secret_patterns: secrets.secret,
             sources,
         };
-        validate::all(&k)?;
+        let depth = match syntax {
+            Syntax::Toml => validate::Depth::Full,
+            Syntax::Json => validate::Depth::Builtin,
+        };
+        validate::all(&k, depth)?;
         Ok(k)
     }
 
