@@ -81,6 +81,11 @@ pub struct Sections {
     pub assets: bool,
     /// URLs, domains, IP literals and e-mail addresses.
     pub endpoints: bool,
+    /// Environment-detection markers and hard-coded secrets, searched in
+    /// the strings the other sections read (needs `Options::string_rules`).
+    /// A section of its own: one more pass over every string, which an
+    /// inventory (`--only signing,code`) does not need.
+    pub strings: bool,
 }
 
 impl Sections {
@@ -92,8 +97,9 @@ impl Sections {
         native: true,
         assets: true,
         endpoints: true,
+        strings: true,
     };
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 8] = [
         "digests",
         "signing",
         "code",
@@ -101,6 +107,7 @@ impl Sections {
         "native",
         "assets",
         "endpoints",
+        "strings",
     ];
 
     /// From a comma-separated list of [`Sections::NAMES`].
@@ -113,6 +120,7 @@ impl Sections {
             native: false,
             assets: false,
             endpoints: false,
+            strings: false,
         };
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
             match name {
@@ -126,6 +134,7 @@ impl Sections {
                 "native" => s.native = true,
                 "assets" => s.assets = true,
                 "endpoints" => s.endpoints = true,
+                "strings" => s.strings = true,
                 other => {
                     return Err(format!(
                         "unknown section {other:?}; expected some of {}",
@@ -228,14 +237,18 @@ pub fn analyze(source: &dyn ReadAt, file_name: &str, options: &Options) -> Facts
     let kind = package_kind(&zip);
     input.kind = kind.to_string();
     let mut facts = Facts::new("android", input);
+    let string_rules = options
+        .string_rules
+        .clone()
+        .filter(|_| options.sections.strings);
     facts.analysed = options
         .sections
-        .names(options.verify_signatures, options.string_rules.is_some());
+        .names(options.verify_signatures, string_rules.is_some());
     let mut col = apk::Collector::default();
     col.endpoints.disabled = !options.sections.endpoints;
     col.code.uses_for = options.api_uses_for.clone();
     col.code.walk = options.sections.bytecode;
-    col.string_rules = options.string_rules.clone();
+    col.string_rules = string_rules;
     match kind {
         "aab" => container::analyze_bundle(&zip, &mut facts, &mut col, options),
         "apks" | "xapk" => container::analyze_split_set(&zip, &mut facts, &mut col, options),

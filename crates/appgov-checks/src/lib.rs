@@ -210,33 +210,51 @@ pub struct Limit {
 
 /// Checks that judge the app's code from its classes, strings and API
 /// references (the `code` section).
-const CODE_CHECKS: &[&str] = &["PKG-016", "PKG-017", "PKG-018", "PKG-023", "PKG-030"];
+const CODE_CHECKS: &[&str] = &["PKG-016", "PKG-017", "PKG-018"];
 /// Checks that need every method walked (the `bytecode` section).
 const BYTECODE_CHECKS: &[&str] = &["PKG-006", "PKG-024", "PKG-025", "PKG-028", "PKG-029"];
+/// Checks on the string search (the `strings` section), with the group
+/// each needs in `analysed`.
+const STRING_CHECKS: &[(&str, &str)] = &[("PKG-023", "secrets"), ("PKG-030", "environment_probes")];
 
 fn limits(cx: &Context<'_>) -> Vec<Limit> {
-    let registered = |ids: &mut dyn Iterator<Item = &&str>| -> Vec<String> {
+    let registered = |ids: Vec<&str>| -> Vec<String> {
         let mut v: Vec<String> = ids
-            .filter(|id| RULES.iter().any(|r| r.meta().id == **id))
-            .map(|id| id.to_string())
+            .into_iter()
+            .filter(|id| RULES.iter().any(|r| r.meta().id == *id))
+            .map(str::to_string)
             .collect();
         v.sort();
         v
     };
-    let all = || CODE_CHECKS.iter().chain(BYTECODE_CHECKS);
-    if !cx.analysed("code") || !cx.analysed("bytecode") {
-        let rules = if cx.analysed("code") {
-            registered(&mut BYTECODE_CHECKS.iter())
-        } else {
-            registered(&mut all())
-        };
+    let all = || {
+        CODE_CHECKS
+            .iter()
+            .chain(BYTECODE_CHECKS)
+            .copied()
+            .chain(STRING_CHECKS.iter().map(|(id, _)| *id))
+            .collect::<Vec<_>>()
+    };
+    let mut not_read: Vec<&str> = Vec::new();
+    if !cx.analysed("code") {
+        not_read = all();
+    } else {
+        if !cx.analysed("bytecode") {
+            not_read.extend(BYTECODE_CHECKS);
+        }
+        not_read.extend(
+            STRING_CHECKS
+                .iter()
+                .filter(|(_, group)| !cx.analysed(group))
+                .map(|(id, _)| *id),
+        );
+    }
+    if !not_read.is_empty() {
         return vec![Limit {
             kind: "code_not_read".into(),
-            message_zh: "本次扫描未读取（全部）代码：依赖代码的检查项未作判断。".into(),
-            message_en:
-                "This scan did not read (all) the code: checks that depend on it were not decided."
-                    .into(),
-            rules,
+            message_zh: "本次扫描未读取（全部）代码或未检索字符串：依赖它们的检查项未作判断。".into(),
+            message_en: "This scan did not read (all) the code or search its strings: checks that depend on them were not decided.".into(),
+            rules: registered(not_read),
         }];
     }
     if !cx.code_readable() {
@@ -262,7 +280,7 @@ fn limits(cx: &Context<'_>) -> Vec<Limit> {
             message_en: format!(
                 "The app's code is hidden by a packer{en_by}: checks that depend on code were not decided; the results rest on the manifest, signing, native libraries, resources and visible SDK traces. Re-test an unpacked build or the build before hardening."
             ),
-            rules: registered(&mut all()),
+            rules: registered(all()),
         }];
     }
     Vec::new()

@@ -46,9 +46,11 @@ pub struct ScanArgs {
     jobs: Option<usize>,
     /// Gather only these groups of facts besides identity and manifest
     /// (comma-separated: digests, signing, code, bytecode, native, assets,
-    /// endpoints). Default: all. `digests` are the whole file's SHA-256,
-    /// SHA-1 and MD5; `code` reads DEX classes, strings and API references,
-    /// `bytecode` also walks every method (API callers, code signals).
+    /// endpoints, strings). Default: all. `digests` are the whole file's
+    /// SHA-256, SHA-1 and MD5; `code` reads DEX classes, strings and API
+    /// references, `bytecode` also walks every method (API callers, code
+    /// signals); `strings` searches the strings read for environment-detection
+    /// markers and hard-coded secrets.
     #[arg(long, value_name = "LIST", value_parser = parse_sections)]
     only: Option<Sections>,
     /// Read certificates but skip checking signature content digests (much
@@ -294,8 +296,8 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode> {
     };
     let options = Options {
         verify_signatures: !args.no_verify,
-        sections: args.only.unwrap_or(Sections::ALL),
-        ..appgov_options::scan_options(&knowledge).map_err(anyhow::Error::msg)?
+        ..appgov_options::options_for(&knowledge, args.only.unwrap_or(Sections::ALL))
+            .map_err(anyhow::Error::msg)?
     };
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, Scanned)>();

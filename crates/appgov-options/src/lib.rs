@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use appgov_analyzer::{Options, ProbeNeedle, SecretRule, StringRules};
+use appgov_analyzer::{Options, ProbeNeedle, SecretRule, Sections, StringRules};
 use appgov_knowledge::Knowledge;
 
 /// The framework APIs whose callers the facts keep: those the knowledge
@@ -58,9 +58,21 @@ pub fn string_rules(knowledge: &Knowledge) -> Result<Arc<StringRules>, String> {
 /// Options for a full scan: every section, digests verified, the watched
 /// APIs and the string rules.
 pub fn scan_options(knowledge: &Knowledge) -> Result<Options, String> {
+    options_for(knowledge, Sections::ALL)
+}
+
+/// Options for a scan of some sections; the string rules are compiled only
+/// when the `strings` section is among them (an inventory run should not
+/// pay for building the automaton).
+pub fn options_for(knowledge: &Knowledge, sections: Sections) -> Result<Options, String> {
     Ok(Options {
+        sections,
         api_uses_for: Some(watched_apis(knowledge)),
-        string_rules: Some(string_rules(knowledge)?),
+        string_rules: if sections.strings {
+            Some(string_rules(knowledge)?)
+        } else {
+            None
+        },
         ..Options::default()
     })
 }
