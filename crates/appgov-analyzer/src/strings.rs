@@ -72,6 +72,9 @@ impl CompiledSecret {
 #[derive(Debug)]
 pub struct StringRules {
     matcher: AhoCorasick,
+    /// Length of the shortest needle: shorter texts (most member names of
+    /// obfuscated code) cannot match and skip the search.
+    min_len: usize,
     needles: Vec<Needle>,
     probes: Vec<ProbeNeedle>,
     secrets: Vec<CompiledSecret>,
@@ -137,8 +140,10 @@ impl StringRules {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .map_err(|e| e.to_string())?;
+        let min_len = patterns.iter().map(|p| p.len()).min().unwrap_or(0);
         Ok(StringRules {
             matcher,
+            min_len,
             needles,
             probes,
             secrets: compiled,
@@ -165,6 +170,9 @@ impl StringRules {
     /// boundaries, and the bit set of secret rules whose anchor occurs.
     fn search(&self, text: &str, probes: &mut Vec<usize>) -> u64 {
         let mut anchored = 0u64;
+        if text.len() < self.min_len {
+            return anchored;
+        }
         for m in self.matcher.find_iter(text) {
             match self.needles[m.pattern().as_usize()] {
                 Needle::Probe(i) => {
