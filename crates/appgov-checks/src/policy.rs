@@ -28,6 +28,12 @@
 //! sdks = ["umeng-analytics", "wechat-opensdk"]
 //! permissions = ["android.permission.CAMERA"]       # optional; without it PKG-014 is not decided
 //!
+//! [[filing]]                                       # PKG-010: what was filed for the app (MIIT App filing)
+//! package = "com.examplebank.mobile"
+//! number = "京ICP备12345678号-5A"
+//! signer_md5 = ["9a0b…(32 hex)"]                   # the certificate MD5 the filing states
+//! domains = ["examplebank.com"]                    # optional: the app's own domains in the filing
+//!
 //! [[signer]]                                       # PKG-008: the certificates the app may be signed with
 //! package = "com.examplebank.mobile"
 //! sha256 = ["3f1c…(64 hex)"]
@@ -66,6 +72,25 @@ pub struct Policy {
     /// Approved signing certificates per app.
     #[serde(default)]
     pub signer: Vec<ApprovedSigner>,
+    /// What was filed with the authorities per app.
+    #[serde(default)]
+    pub filing: Vec<Filing>,
+}
+
+/// The facts filed for one app (the MIIT App filing of article 11): its
+/// package name, the signing certificate's MD5 as the filing states it and,
+/// when given, the domains the app uses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filing {
+    pub package: String,
+    /// The filing number, shown in findings.
+    pub number: String,
+    /// Certificate MD5 values (hex) the filing records.
+    pub signer_md5: Vec<String>,
+    /// The app's own domains in the filing; absent, domains are not compared.
+    #[serde(default)]
+    pub domains: Option<Vec<String>>,
 }
 
 /// The certificates one app may be signed with (the ledger's record of its
@@ -97,6 +122,12 @@ pub struct Disclosure {
 }
 
 impl Policy {
+    /// The filing record for a package, if the policy has one.
+    pub fn filing_for(&self, package: Option<&str>) -> Option<&Filing> {
+        let package = package?;
+        self.filing.iter().find(|f| f.package == package)
+    }
+
     /// The approved signer certificates for a package, if the policy has them.
     pub fn signers_for(&self, package: Option<&str>) -> Option<&ApprovedSigner> {
         let package = package?;
@@ -248,6 +279,23 @@ impl Policy {
                     problems.push(format!(
                         "signer of {:?}: {h:?} is not a SHA-256 in hex",
                         s.package
+                    ));
+                }
+            }
+        }
+        let mut filed_packages = std::collections::BTreeSet::new();
+        for f in &p.filing {
+            if !filed_packages.insert(f.package.as_str()) {
+                problems.push(format!("two filings for package {:?}", f.package));
+            }
+            if f.number.trim().is_empty() {
+                problems.push(format!("filing of {:?} needs its number", f.package));
+            }
+            for h in &f.signer_md5 {
+                if h.len() != 32 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    problems.push(format!(
+                        "filing of {:?}: {h:?} is not an MD5 in hex",
+                        f.package
                     ));
                 }
             }

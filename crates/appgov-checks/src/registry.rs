@@ -13,6 +13,7 @@ pub static RULES: &[&dyn Rule] = &[
     &v1_only_signing::V1OnlySigning,
     &unknown_signer::UnknownSigner,
     &debug_certificate::DebugCertificate,
+    &filing_mismatch::FilingMismatch,
     &exported_components::ExportedComponents,
     &outdated_target_sdk::OutdatedTargetSdk,
     &missing_64bit::Missing64Bit,

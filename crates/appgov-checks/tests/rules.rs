@@ -198,7 +198,7 @@ fn every_registered_check_has_a_test_pair_or_a_dedicated_test() {
     // Checks tested below with changed facts rather than a corpus pair.
     let dedicated = [
         "PKG-001", "PKG-012", "PKG-037", "PKG-019", "PKG-021", "PKG-026", "PKG-030", "PKG-042",
-        "PKG-043", "PKG-044", "PKG-008", "PKG-014",
+        "PKG-043", "PKG-044", "PKG-008", "PKG-014", "PKG-010",
     ];
     for r in registry::RULES {
         let id = r.meta().id;
@@ -1233,4 +1233,73 @@ fn dangerous_permissions_missing_from_the_privacy_policy_are_reported() {
         TODAY,
     );
     assert!(finding(&a, "PKG-014").is_none());
+}
+
+#[test]
+fn filing_mismatch_compares_the_signer_md5_and_the_apps_own_domains() {
+    let Some(f) = facts("apk/androguard__com.teleca.jamendo_35.apk") else {
+        return;
+    };
+    let pkg = f.package.clone().unwrap();
+    let md5 = f.signing.certificates[0].md5.clone();
+    let filing = |md5: &str, domains: &str| {
+        policy(&format!(
+            "schema = 1\n[[filing]]\npackage = \"{pkg}\"\nnumber = \"京ICP备00000000号-1A\"\nsigner_md5 = [\"{md5}\"]\n{domains}"
+        ))
+    };
+    // No filing for the app: not judged.
+    assert!(!fired(&f, "PKG-010"));
+    // The filed MD5 (in upper case) and no domains: consistent.
+    assert!(
+        finding(
+            &run_with(&f, &filing(&md5.to_uppercase(), ""), TODAY),
+            "PKG-010"
+        )
+        .is_none()
+    );
+    // Another MD5: the signer differs.
+    let a = run_with(&f, &filing(&"0".repeat(32), ""), TODAY);
+    let x = finding(&a, "PKG-010").expect("signer differs");
+    assert!(x.evidence.iter().any(|e| e.value.starts_with(&md5)));
+    assert!(x.message_zh.contains("京ICP备00000000号-1A"));
+    // Domains: only what the app's own code loads, outside the filed ones.
+    let a = run_with(
+        &f,
+        &filing(&md5, "domains = [\"example.invalid\"]\n"),
+        TODAY,
+    );
+    let x = finding(&a, "PKG-010").expect("app code uses unfiled domains");
+    assert!(x.evidence.iter().all(|e| e.kind == "domain"));
+    // jamendo's own code calls its API; library hosts are not listed.
+    assert!(
+        x.evidence
+            .iter()
+            .any(|e| e.value.starts_with("api.jamendo.com "))
+    );
+    for e in &x.evidence {
+        let d = f
+            .endpoints
+            .domains
+            .iter()
+            .find(|d| e.value.starts_with(&format!("{} —", d.value)))
+            .expect("evidence names an embedded domain");
+        assert!(
+            d.packages
+                .iter()
+                .any(|p| p.starts_with("com.teleca.jamendo")),
+            "{d:?} is loaded by the app's own code"
+        );
+    }
+    // Filing every such domain silences it.
+    let own: Vec<String> = x
+        .evidence
+        .iter()
+        .map(|e| format!("\"{}\"", e.value.split(' ').next().unwrap()))
+        .collect();
+    let a = run_with(
+        &f,
+        &filing(&md5, &format!("domains = [{}]\n", own.join(", "))),
+        TODAY,
+    );
+    assert!(finding(&a, "PKG-010").is_none());
 }

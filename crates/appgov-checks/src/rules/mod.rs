@@ -13,6 +13,7 @@ pub mod debuggable;
 pub mod device_ids;
 pub mod dynamic_code_loading;
 pub mod exported_components;
+pub mod filing_mismatch;
 pub mod hardcoded_secrets;
 pub mod installed_apps;
 pub mod ip_endpoints;
