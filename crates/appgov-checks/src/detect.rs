@@ -2,7 +2,7 @@
 //! matched against the facts, and each hit keeps the evidence that fired.
 
 use crate::finding::Evidence;
-use appgov_facts::Facts;
+use appgov_facts::{CertificateFacts, Facts};
 use appgov_knowledge::sdk::PiCollection;
 use appgov_knowledge::{Knowledge, PackerEvidence};
 use serde::Serialize;
@@ -90,6 +90,17 @@ pub fn in_domain(host: &str, domain: &str) -> bool {
 
 fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Certificates that sign the app with an APK scheme: not the
+/// distributor's source stamp, not an old certificate known only from a
+/// rotation lineage.
+pub fn signer_certificates(facts: &Facts) -> impl Iterator<Item = &CertificateFacts> {
+    facts
+        .signing
+        .certificates
+        .iter()
+        .filter(|c| c.schemes.iter().any(|s| s != "source_stamp"))
 }
 
 /// Every archive path the facts know of (native libraries, assets, nested packages).

@@ -126,10 +126,7 @@ fn side(f: &Facts) -> Side {
 
 /// The certificates that sign with an APK scheme (not the source stamp), first one first.
 fn signer_shas(f: &Facts) -> Vec<String> {
-    f.signing
-        .certificates
-        .iter()
-        .filter(|c| c.schemes.iter().any(|s| s != "source_stamp"))
+    crate::detect::signer_certificates(f)
         .map(|c| c.sha256.clone())
         .take(1)
         .collect()

@@ -226,6 +226,13 @@ pub fn now_rfc3339() -> String {
         .and_then(|s| s.trim().parse::<i64>().ok())
         .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
         .unwrap_or_else(time::OffsetDateTime::now_utc);
+    rfc3339(t)
+}
+
+/// `2026-12-01T08:30:00Z`: UTC to the second, as reports and link checks
+/// record times.
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -617,15 +624,7 @@ fn link_now() -> Now {
     let t = time::OffsetDateTime::now_utc();
     Now {
         unix: t.unix_timestamp(),
-        rfc3339: format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            u8::from(t.month()),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        ),
+        rfc3339: rfc3339(t),
     }
 }
 

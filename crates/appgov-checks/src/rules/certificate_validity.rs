@@ -1,4 +1,4 @@
-use crate::rules::weak_signing::signer_certificates;
+use crate::detect::signer_certificates;
 use crate::{Context, Evidence, Finding, Rule, RuleMeta, Severity, declare_rule};
 
 declare_rule! {
@@ -94,7 +94,7 @@ impl Rule for CertificateValidity {
         let today = cx.today.as_str();
         let mut ev = Vec::new();
         let mut severity = Severity::Low;
-        for c in signer_certificates(cx) {
+        for c in signer_certificates(cx.facts) {
             // Dates compare as strings in YYYY-MM-DD form.
             if let Some(end) = day(&c.not_after) {
                 if end < today {

@@ -54,12 +54,8 @@ impl Rule for DebugCertificate {
         &Self::META
     }
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
-        let ev: Vec<Evidence> = cx
-            .facts
-            .signing
-            .certificates
-            .iter()
-            .filter(|c| c.debug && c.schemes.iter().any(|s| s != "source_stamp"))
+        let ev: Vec<Evidence> = crate::detect::signer_certificates(cx.facts)
+            .filter(|c| c.debug)
             .map(|c| Evidence::new("certificate", Some(&c.sha256), c.subject.clone()))
             .collect();
         if !ev.is_empty() {

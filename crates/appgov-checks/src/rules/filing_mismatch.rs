@@ -82,12 +82,7 @@ impl Rule for FilingMismatch {
         };
         let mut ev = Vec::new();
         if cx.analysed("signing") && !filing.signer_md5.is_empty() {
-            let signers: Vec<&str> = cx
-                .facts
-                .signing
-                .certificates
-                .iter()
-                .filter(|c| c.schemes.iter().any(|s| s != "source_stamp"))
+            let signers: Vec<&str> = crate::detect::signer_certificates(cx.facts)
                 .map(|c| c.md5.as_str())
                 .collect();
             let filed = |md5: &str| {

@@ -74,12 +74,7 @@ impl Rule for UnknownSigner {
             return;
         }
         let approved = |sha: &str| record.sha256.iter().any(|a| a.eq_ignore_ascii_case(sha));
-        let signers: Vec<&str> = cx
-            .facts
-            .signing
-            .certificates
-            .iter()
-            .filter(|c| c.schemes.iter().any(|s| s != "source_stamp"))
+        let signers: Vec<&str> = crate::detect::signer_certificates(cx.facts)
             .map(|c| c.sha256.as_str())
             .collect();
         if signers.iter().any(|s| approved(s)) {

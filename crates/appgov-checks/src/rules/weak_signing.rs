@@ -104,18 +104,6 @@ const MIN_EC_BITS: u32 = 256;
 /// The first API level that accepts SHA-256 in v1 (JAR) signatures.
 const SHA256_JAR_MIN_SDK: u32 = 18;
 
-/// Certificates that sign the app (not the distributor's source stamp, not
-/// an old certificate known only from a rotation lineage).
-pub(crate) fn signer_certificates<'a>(
-    cx: &'a Context<'_>,
-) -> impl Iterator<Item = &'a CertificateFacts> + 'a {
-    cx.facts
-        .signing
-        .certificates
-        .iter()
-        .filter(|c| c.schemes.iter().any(|s| s != "source_stamp"))
-}
-
 fn weak_key(c: &CertificateFacts) -> Option<String> {
     let bits = c.key_size;
     match c.key_algorithm.to_ascii_uppercase().as_str() {
@@ -154,7 +142,7 @@ impl Rule for WeakSigning {
         let mut raise = |s: Severity| {
             severity = Some(severity.map_or(s, |cur| cur.min(s)));
         };
-        for c in signer_certificates(cx) {
+        for c in crate::detect::signer_certificates(cx.facts) {
             if let Some(why) = weak_key(c) {
                 raise(Severity::High);
                 ev.push(Evidence::new("certificate", Some(&c.sha256), why));
@@ -208,7 +196,7 @@ impl Rule for WeakSigning {
             return;
         };
         // Context only: Android never checks the certificate's own signature.
-        for c in signer_certificates(cx) {
+        for c in crate::detect::signer_certificates(cx.facts) {
             if hash_of(&c.signature_algorithm).is_some() {
                 ev.push(Evidence::new(
                     "certificate",
