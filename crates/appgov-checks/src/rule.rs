@@ -36,6 +36,18 @@ impl RuleMeta {
         }
     }
 
+    /// The documentation in one language as Markdown: the doc comment's
+    /// lines without the one space `/// ` leaves before each.
+    pub fn doc_text(&self, lang: &str) -> String {
+        self.doc_in(lang)
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+
     /// A finding of this check with the given messages and evidence.
     pub fn finding(
         &self,

@@ -43,8 +43,8 @@ struct RuleEntry {
     title_en: &'static str,
     severity: &'static str,
     articles: &'static [u32],
-    doc_zh: &'static str,
-    doc_en: &'static str,
+    doc_zh: String,
+    doc_en: String,
 }
 
 pub fn run(args: &RulesArgs) -> Result<ExitCode> {
@@ -81,7 +81,7 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
                 arts.join("、")
             )?;
         }
-        writeln!(out, "{}", m.doc_in(&args.lang))?;
+        writeln!(out, "{}", m.doc_text(&args.lang))?;
         return Ok(ExitCode::SUCCESS);
     }
     match args.format {
@@ -97,8 +97,8 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
                         title_en: m.title_en,
                         severity: m.severity.as_str(),
                         articles: m.articles,
-                        doc_zh: m.doc_in("zh"),
-                        doc_en: m.doc_in("en"),
+                        doc_zh: m.doc_text("zh"),
+                        doc_en: m.doc_text("en"),
                     }
                 })
                 .collect();

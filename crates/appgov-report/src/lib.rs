@@ -120,13 +120,7 @@ pub(crate) fn rule_meta(id: &str) -> Option<&'static RuleMeta> {
 /// The check's documentation in one language with the one-space indent of
 /// doc comments removed.
 pub(crate) fn doc(meta: &RuleMeta, lang: &str) -> String {
-    meta.doc_in(lang)
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
+    meta.doc_text(lang)
 }
 
 /// One `## heading` section of a check's documentation (without the heading).
