@@ -74,6 +74,16 @@ fn is_host_pattern(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
 }
 
+/// An entry's id: lower-case, and not used by an earlier entry of the file.
+fn unique_id<'a>(p: &mut Problems, what: &str, id: &'a str, seen: &mut BTreeSet<&'a str>) {
+    if !is_id(id) {
+        p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
+    }
+    if !seen.insert(id) {
+        p.push(format!("{what}: listed twice"));
+    }
+}
+
 fn check_sources(p: &mut Problems, declared: &[Source]) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for s in declared {
@@ -180,12 +190,7 @@ pub(crate) fn all(k: &Knowledge, depth: Depth) -> Result<(), KnowledgeError> {
     let mut cats = BTreeSet::new();
     for c in &k.pi_categories {
         let what = format!("category {:?}", c.id);
-        if !is_id(&c.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !cats.insert(c.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &c.id, &mut cats);
         nonempty(
             &mut p,
             &what,
@@ -257,12 +262,7 @@ pub(crate) fn all(k: &Knowledge, depth: Depth) -> Result<(), KnowledgeError> {
     let mut prefixes: BTreeSet<&str> = BTreeSet::new();
     for s in &k.sdks {
         let what = format!("sdk {:?}", s.id);
-        if !is_id(&s.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !ids.insert(s.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &s.id, &mut ids);
         nonempty(
             &mut p,
             &what,
@@ -327,12 +327,7 @@ pub(crate) fn all(k: &Knowledge, depth: Depth) -> Result<(), KnowledgeError> {
     let mut ids = BTreeSet::new();
     for pk in &k.packers {
         let what = format!("packer {:?}", pk.id);
-        if !is_id(&pk.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !ids.insert(pk.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &pk.id, &mut ids);
         nonempty(
             &mut p,
             &what,
@@ -394,12 +389,7 @@ pub(crate) fn all(k: &Knowledge, depth: Depth) -> Result<(), KnowledgeError> {
     let mut ids = BTreeSet::new();
     for r in &k.store_requirements {
         let what = format!("requirement {:?}", r.id);
-        if !is_id(&r.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !ids.insert(r.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &r.id, &mut ids);
         if !is_date(&r.effective) {
             p.push(format!("{what}: effective {:?} is not a date", r.effective));
         }
@@ -432,12 +422,7 @@ pub(crate) fn all(k: &Knowledge, depth: Depth) -> Result<(), KnowledgeError> {
     let mut cats = BTreeSet::new();
     for c in &k.domain_categories {
         let what = format!("category {:?}", c.id);
-        if !is_id(&c.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !cats.insert(c.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &c.id, &mut cats);
         if !["high", "medium", "low"].contains(&c.severity.as_str()) {
             p.push(format!("{what}: severity must be high, medium or low"));
         }
@@ -484,12 +469,7 @@ fn environment(k: &Knowledge) -> Result<(), KnowledgeError> {
     let mut strings = BTreeSet::new();
     for m in &k.environment_markers {
         let what = format!("marker {:?}", m.id);
-        if !is_id(&m.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !ids.insert(m.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &m.id, &mut ids);
         if m.strings.is_empty() && m.apis.is_empty() {
             p.push(format!("{what}: neither strings nor apis"));
         }
@@ -526,12 +506,7 @@ fn secrets(k: &Knowledge, depth: Depth) -> Result<(), KnowledgeError> {
     let mut ids = BTreeSet::new();
     for s in &k.secret_patterns {
         let what = format!("secret {:?}", s.id);
-        if !is_id(&s.id) {
-            p.push(format!("{what}: id must be lower-case a-z, 0-9, - or _"));
-        }
-        if !ids.insert(s.id.as_str()) {
-            p.push(format!("{what}: listed twice"));
-        }
+        unique_id(&mut p, &what, &s.id, &mut ids);
         nonempty(
             &mut p,
             &what,
