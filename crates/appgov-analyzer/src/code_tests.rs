@@ -50,6 +50,18 @@ fn units(parts: &[&[u16]]) -> Vec<u16> {
     parts.concat()
 }
 
+/// A method body that only invokes `(class, name, proto)` with `regs` and
+/// returns.
+fn call_and_return(
+    ix: &Ix,
+    op: u16,
+    (class, name, proto): (&str, &str, &str),
+    regs: &[u16],
+) -> Vec<u16> {
+    let m = ix.method(class, name, proto);
+    units(&[&invoke(op, m, regs), &[RETURN_VOID]])
+}
+
 /// Scans `classes` as one dex and returns the facts.
 fn scan_with(classes: &[Class], limits: &appgov_dex::Limits) -> Facts {
     let bytes = build(classes);
@@ -308,29 +320,41 @@ fn javascript_interfaces_also_through_app_subclasses() {
         Class::new("Lcom/x/Deeper;", "Lcom/x/MyWebView;", &[]),
         Class::new("Lcom/x/Page;", OBJECT, &[])
             .method("direct", "()V", 3, |ix| {
-                let m = ix.method(
-                    "Landroid/webkit/WebView;",
-                    "addJavascriptInterface",
-                    "(Ljava/lang/Object;Ljava/lang/String;)V",
-                );
-                units(&[&invoke(0x6e, m, &[0, 1, 2]), &[RETURN_VOID]])
+                call_and_return(
+                    ix,
+                    0x6e,
+                    (
+                        "Landroid/webkit/WebView;",
+                        "addJavascriptInterface",
+                        "(Ljava/lang/Object;Ljava/lang/String;)V",
+                    ),
+                    &[0, 1, 2],
+                )
             })
             .method("sub", "()V", 3, |ix| {
-                let m = ix.method(
-                    "Lcom/x/Deeper;",
-                    "addJavascriptInterface",
-                    "(Ljava/lang/Object;Ljava/lang/String;)V",
-                );
-                units(&[&invoke(0x6e, m, &[0, 1, 2]), &[RETURN_VOID]])
+                call_and_return(
+                    ix,
+                    0x6e,
+                    (
+                        "Lcom/x/Deeper;",
+                        "addJavascriptInterface",
+                        "(Ljava/lang/Object;Ljava/lang/String;)V",
+                    ),
+                    &[0, 1, 2],
+                )
             })
             // Same name on an unrelated class.
             .method("other", "()V", 3, |ix| {
-                let m = ix.method(
-                    "Lcom/x/Bridge;",
-                    "addJavascriptInterface",
-                    "(Ljava/lang/Object;Ljava/lang/String;)V",
-                );
-                units(&[&invoke(0x6e, m, &[0, 1, 2]), &[RETURN_VOID]])
+                call_and_return(
+                    ix,
+                    0x6e,
+                    (
+                        "Lcom/x/Bridge;",
+                        "addJavascriptInterface",
+                        "(Ljava/lang/Object;Ljava/lang/String;)V",
+                    ),
+                    &[0, 1, 2],
+                )
             }),
     ]);
     assert_eq!(
@@ -410,12 +434,16 @@ fn dynamic_code_loading_calls() {
             ])
         })
         .method("path", "()V", 3, |ix| {
-            let m = ix.method(
-                "Ldalvik/system/PathClassLoader;",
-                "<init>",
-                "(Ljava/lang/String;Ljava/lang/ClassLoader;)V",
-            );
-            units(&[&invoke(0x70, m, &[0, 1, 2]), &[RETURN_VOID]])
+            call_and_return(
+                ix,
+                0x70,
+                (
+                    "Ldalvik/system/PathClassLoader;",
+                    "<init>",
+                    "(Ljava/lang/String;Ljava/lang/ClassLoader;)V",
+                ),
+                &[0, 1, 2],
+            )
         })]);
     assert_eq!(
         sites(&f.dex.code_signals.dynamic_code_loading),
@@ -573,12 +601,16 @@ fn api_uses_name_calling_packages() {
             "()V",
             2,
             |ix| {
-                let m = ix.method(
-                    "Landroid/util/Log;",
-                    "d",
-                    "(Ljava/lang/String;Ljava/lang/String;)I",
-                );
-                units(&[&invoke(0x71, m, &[0, 1]), &[RETURN_VOID]])
+                call_and_return(
+                    ix,
+                    0x71,
+                    (
+                        "Landroid/util/Log;",
+                        "d",
+                        "(Ljava/lang/String;Ljava/lang/String;)I",
+                    ),
+                    &[0, 1],
+                )
             },
         ));
     }
@@ -645,8 +677,7 @@ fn budget_exhaustion_is_reported() {
     let classes: Vec<Class> = (0..50)
         .map(|i| {
             Class::new(&format!("Lp{i:02}/C;"), OBJECT, &[]).method("m", "()V", 1, |ix| {
-                let m = ix.method("Landroid/util/Log;", "i", "()V");
-                units(&[&invoke(0x71, m, &[]), &[RETURN_VOID]])
+                call_and_return(ix, 0x71, ("Landroid/util/Log;", "i", "()V"), &[])
             })
         })
         .collect();
