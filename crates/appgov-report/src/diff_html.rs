@@ -7,7 +7,9 @@ use std::fmt::Write;
 use appgov_checks::Severity;
 use appgov_checks::diff::{FindingChange, ReleaseDiff, SetChange, Side};
 
-use crate::html::{article_zh, bi, bt, esc, esc_id, page, section_start, sev_badge, top_bar};
+use crate::html::{
+    article_zh, bi, bt, esc, esc_id, list_table_start, page, section_start, sev_badge, top_bar,
+};
 use crate::{TOOL_NAME, TOOL_VERSION};
 
 /// Most members listed per added/removed set and evidence values per
@@ -138,12 +140,10 @@ fn verdict(b: &mut String, d: &ReleaseDiff) {
             )
         );
     }
-    let _ = write!(
+    list_table_start(
         b,
-        r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        bt("变更概况", "Summary of changes"),
-        bt("方面", "Aspect"),
-        bt("变化", "Change"),
+        &bt("变更概况", "Summary of changes"),
+        &[("方面", "Aspect"), ("变化", "Change")],
     );
     let count_row = |b: &mut String, zh: &str, en: &str, c: &SetChange| {
         let _ = write!(
@@ -256,13 +256,10 @@ fn releases(b: &mut String, d: &ReleaseDiff) {
     );
     b.push_str("</tbody></table>");
     if !d.values.is_empty() {
-        let _ = write!(
+        list_table_start(
             b,
-            r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            bt("其他变化的属性", "Other values that changed"),
-            bt("属性", "Value"),
-            bt("旧", "Old"),
-            bt("新", "New"),
+            &bt("其他变化的属性", "Other values that changed"),
+            &[("属性", "Value"), ("旧", "Old"), ("新", "New")],
         );
         for v in &d.values {
             let _ = write!(
@@ -283,13 +280,7 @@ fn set_table(b: &mut String, zh: &str, en: &str, c: &SetChange) {
     if c.is_empty() {
         return;
     }
-    let _ = write!(
-        b,
-        r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        bt(zh, en),
-        bt("变化", "Change"),
-        bt("项目", "Item"),
-    );
+    list_table_start(b, &bt(zh, en), &[("变化", "Change"), ("项目", "Item")]);
     for (list, sign, zh, en) in [
         (&c.added, "+", "新增", "added"),
         (&c.removed, "−", "移除", "removed"),
@@ -324,13 +315,10 @@ fn value_table(b: &mut String, zh: &str, en: &str, list: &[appgov_checks::diff::
     if list.is_empty() {
         return;
     }
-    let _ = write!(
+    list_table_start(
         b,
-        r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        bt(zh, en),
-        bt("项目", "Item"),
-        bt("旧", "Old"),
-        bt("新", "New"),
+        &bt(zh, en),
+        &[("项目", "Item"), ("旧", "Old"), ("新", "New")],
     );
     for v in list.iter().take(MAX_LISTED) {
         let _ = write!(

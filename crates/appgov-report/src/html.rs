@@ -278,6 +278,20 @@ fn bar_widths(input: &Input<'_>) -> String {
     s
 }
 
+/// Opens a list table: its caption (HTML, already escaped) and column
+/// headings in both languages; the caller writes the rows and
+/// `</tbody></table>`.
+pub(crate) fn list_table_start(b: &mut String, caption: &str, heads: &[(&str, &str)]) {
+    let _ = write!(
+        b,
+        r#"<table class="list"><caption>{caption}</caption><thead><tr>"#
+    );
+    for (zh, en) in heads {
+        let _ = write!(b, r#"<th scope="col">{}</th>"#, bt(zh, en));
+    }
+    b.push_str("</tr></thead><tbody>");
+}
+
 pub(crate) fn section_start(b: &mut String, id: &str, zh: &str, en: &str) {
     let _ = write!(
         b,
@@ -389,14 +403,15 @@ fn verdict(b: &mut String, input: &Input<'_>) {
     b.push_str("</tbody></table>");
 
     if !input.analysis.findings.is_empty() {
-        let _ = write!(
+        list_table_start(
             b,
-            r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            bt("问题清单", "List of findings"),
-            bt("严重程度", "Severity"),
-            bt("检查项", "Check"),
-            bt("问题", "Finding"),
-            bt("《通知》条款", "Notice articles"),
+            &bt("问题清单", "List of findings"),
+            &[
+                ("严重程度", "Severity"),
+                ("检查项", "Check"),
+                ("问题", "Finding"),
+                ("《通知》条款", "Notice articles"),
+            ],
         );
         for f in &input.analysis.findings {
             let arts_zh: Vec<String> = f.articles.iter().map(|&a| article_zh(a)).collect();
@@ -733,19 +748,20 @@ fn suppressed(b: &mut String, input: &Input<'_>) {
         "按机构策略豁免的发现",
         "Findings suppressed by policy",
     );
-    let _ = write!(
+    list_table_start(
         b,
-        r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        bt(
+        &bt(
             "不计入结论；到期后自动恢复",
-            "Not counted in the verdict; they count again when the suppression expires"
+            "Not counted in the verdict; they count again when the suppression expires",
         ),
-        bt("严重程度", "Severity"),
-        bt("检查项", "Check"),
-        bt("问题", "Finding"),
-        bt("豁免原因", "Reason"),
-        bt("负责人", "Owner"),
-        bt("到期日", "Expires"),
+        &[
+            ("严重程度", "Severity"),
+            ("检查项", "Check"),
+            ("问题", "Finding"),
+            ("豁免原因", "Reason"),
+            ("负责人", "Owner"),
+            ("到期日", "Expires"),
+        ],
     );
     for f in list {
         let (reason, owner, expires) = f
@@ -870,18 +886,19 @@ fn sdks(b: &mut String, input: &Input<'_>) {
             )
         );
     } else {
-        let _ = write!(
+        list_table_start(
             b,
-            r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            bi(
+            &bi(
                 &format!("识别到 {} 个 SDK", a.sdks.len()),
-                &format!("{} SDKs recognised", a.sdks.len())
+                &format!("{} SDKs recognised", a.sdks.len()),
             ),
-            bt("SDK", "SDK"),
-            bt("开发者", "Vendor"),
-            bt("类别", "Category"),
-            bt("收集的个人信息", "Personal information collected"),
-            bt("识别依据", "Evidence"),
+            &[
+                ("SDK", "SDK"),
+                ("开发者", "Vendor"),
+                ("类别", "Category"),
+                ("收集的个人信息", "Personal information collected"),
+                ("识别依据", "Evidence"),
+            ],
         );
         for s in &a.sdks {
             let category_en = appgov_knowledge::SdkCategory::ALL
@@ -928,14 +945,15 @@ fn sdks(b: &mut String, input: &Input<'_>) {
         b.push_str("</tbody></table>");
     }
     if !a.packers.is_empty() {
-        let _ = write!(
+        list_table_start(
             b,
-            r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            bt("加固 / 保护", "Packers and protectors"),
-            bt("产品", "Product"),
-            bt("厂商", "Vendor"),
-            bt("类型", "Kind"),
-            bt("识别依据", "Evidence"),
+            &bt("加固 / 保护", "Packers and protectors"),
+            &[
+                ("产品", "Product"),
+                ("厂商", "Vendor"),
+                ("类型", "Kind"),
+                ("识别依据", "Evidence"),
+            ],
         );
         for p in &a.packers {
             let ev: Vec<String> = p
@@ -970,18 +988,19 @@ fn permissions(b: &mut String, input: &Input<'_>) {
         let _ = write!(b, "<p>{}</p></section>", bt("未申请权限。", "None."));
         return;
     }
-    let _ = write!(
+    list_table_start(
         b,
-        r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-        bi(
+        &bi(
             &format!("共 {} 项", f.permissions.len()),
-            &format!("{} permissions", f.permissions.len())
+            &format!("{} permissions", f.permissions.len()),
         ),
-        bt("权限", "Permission"),
-        bt("说明", "Meaning"),
-        bt("保护级别", "Protection"),
-        bt("涉及的个人信息", "Personal information"),
-        bt("敏感", "Sensitive"),
+        &[
+            ("权限", "Permission"),
+            ("说明", "Meaning"),
+            ("保护级别", "Protection"),
+            ("涉及的个人信息", "Personal information"),
+            ("敏感", "Sensitive"),
+        ],
     );
     for name in &f.permissions {
         let info = input.knowledge.permission(name);
@@ -1116,14 +1135,15 @@ fn certificates(b: &mut String, f: &Facts) {
     let s = &f.signing;
     section_start(b, "certificates", "签名与证书", "Signing and certificates");
     if !s.schemes.is_empty() {
-        let _ = write!(
+        list_table_start(
             b,
-            r#"<table class="list"><caption>{}</caption><thead><tr><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th><th scope="col">{}</th></tr></thead><tbody>"#,
-            bt("签名方案", "Signature schemes"),
-            bt("方案", "Scheme"),
-            bt("验证", "Verified"),
-            bt("签名者", "Signers"),
-            bt("错误与警告", "Errors and warnings"),
+            &bt("签名方案", "Signature schemes"),
+            &[
+                ("方案", "Scheme"),
+                ("验证", "Verified"),
+                ("签名者", "Signers"),
+                ("错误与警告", "Errors and warnings"),
+            ],
         );
         for x in &s.schemes {
             let msgs: Vec<String> = x.errors.iter().chain(&x.warnings).map(|m| esc(m)).collect();
