@@ -13,6 +13,10 @@ pub trait Entity: Serialize + for<'de> Deserialize<'de> + Clone {
     /// The table and audit object kind (`app`, `release`, …).
     const KIND: &'static str;
     fn id(&self) -> &str;
+    fn set_id(&mut self, id: String);
+    /// The optimistic-locking version: 1 when created, +1 on every change.
+    fn version(&self) -> i64;
+    fn set_version(&mut self, v: i64);
     /// What is wrong with this record on its own (cross-record rules such as
     /// unique identities are the store's). Empty when valid.
     fn problems(&self) -> Vec<String> {
@@ -26,6 +30,15 @@ macro_rules! entity {
             const KIND: &'static str = $kind;
             fn id(&self) -> &str {
                 &self.id
+            }
+            fn set_id(&mut self, id: String) {
+                self.id = id;
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            fn set_version(&mut self, v: i64) {
+                self.version = v;
             }
             fn problems(&self) -> Vec<String> {
                 self.validate()
@@ -379,7 +392,7 @@ pub struct Release {
     pub state: ReleaseState,
     pub version: i64,
 }
-entity!(Release, "release");
+entity!(Release, "app_release");
 
 impl Release {
     fn validate(&self) -> Vec<String> {
@@ -657,9 +670,9 @@ pub struct GateRecord {
     /// For evidence: the document's SHA-256 in the file store.
     pub document_sha256: Option<String>,
     pub file_name: Option<String>,
-    /// Who attached or signed it.
-    pub by: String,
-    pub at: String,
+    /// Who attached or signed it, and when (RFC 3339).
+    pub recorded_by: String,
+    pub recorded_at: String,
     pub statement: Option<String>,
     pub version: i64,
 }
@@ -668,7 +681,7 @@ entity!(GateRecord, "gate_record");
 impl GateRecord {
     fn validate(&self) -> Vec<String> {
         let mut p = Vec::new();
-        required(&mut p, "by", &self.by);
+        required(&mut p, "recorded_by", &self.recorded_by);
         match (self.kind.as_str(), &self.document_sha256) {
             ("evidence", Some(h)) if sha256_hex(h) => {}
             ("evidence", _) => p.push("evidence needs the document's SHA-256".into()),

@@ -12,8 +12,7 @@ macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $id:literal, $zh:literal, $en:literal $(, $alias:literal)* ;)+ }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v,)+ }
+        pub enum $name { $($(#[$vm])* #[serde(rename = $id)] $v,)+ }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$v),+];
@@ -285,6 +284,15 @@ mod tests {
         assert_eq!(AppForm::parse("微信公众号"), Some(AppForm::OfficialAccount));
         let err = "desktop".parse::<AppForm>().unwrap_err().to_string();
         assert!(err.contains("unknown AppForm \"desktop\"") && err.contains("wechat_mini"));
+    }
+
+    #[test]
+    fn serde_names_are_the_machine_names() {
+        for c in Channel::ALL {
+            let j = serde_json::to_string(c).unwrap();
+            assert_eq!(j, format!("\"{}\"", c.as_str()));
+            assert_eq!(serde_json::from_str::<Channel>(&j).unwrap(), *c);
+        }
     }
 
     #[test]
