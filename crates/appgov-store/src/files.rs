@@ -72,10 +72,10 @@ impl FileStore {
         }
         let dir = dest.parent().expect("digest path has a parent");
         std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let tmp = self.root.join("incoming").join(format!(
-            "{digest}.{}.tmp",
-            std::process::id()
-        ));
+        let tmp = self
+            .root
+            .join("incoming")
+            .join(format!("{digest}.{}.tmp", std::process::id()));
         let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         f.write_all(bytes).map_err(io(&tmp))?;
         f.sync_all().map_err(io(&tmp))?;
@@ -126,6 +126,9 @@ mod tests {
             fs.get(&sha256_hex(b"other")),
             Err(FileError::Missing(_))
         ));
-        assert!(matches!(fs.get("../../etc/passwd"), Err(FileError::BadDigest(_))));
+        assert!(matches!(
+            fs.get("../../etc/passwd"),
+            Err(FileError::BadDigest(_))
+        ));
     }
 }

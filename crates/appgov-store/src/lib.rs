@@ -21,11 +21,11 @@ use std::time::Duration;
 use appgov_ledger::model::App;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use sqlx::AssertSqlSafe;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::AssertSqlSafe;
 
 pub use audit::{AuditEvent, ChainProblem};
 pub use columns::{Col, Stored, TABLES};
@@ -62,7 +62,9 @@ pub enum StoreError {
         id: String,
         problems: Vec<String>,
     },
-    #[error("{kind} {id} was changed by someone else (you edited version {expected}, it is now at {current}); reload and try again")]
+    #[error(
+        "{kind} {id} was changed by someone else (you edited version {expected}, it is now at {current}); reload and try again"
+    )]
     Conflict {
         kind: &'static str,
         id: String,
@@ -136,11 +138,8 @@ macro_rules! bind_all {
 }
 
 /// The migrations, in order. Portable SQL (see the file's header).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "ledger",
-    include_str!("../migrations/0001_ledger.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "ledger", include_str!("../migrations/0001_ledger.sql"))];
 
 /// The ledger's store.
 #[derive(Clone)]
@@ -319,7 +318,9 @@ impl Store {
     /// process dying) rolls everything back.
     pub async fn write(&self, actor: &str) -> Result<Tx> {
         if actor.trim().is_empty() {
-            return Err(StoreError::Config("every change needs a named actor".into()));
+            return Err(StoreError::Config(
+                "every change needs a named actor".into(),
+            ));
         }
         let mut inner = match &self.pool {
             // IMMEDIATE: take the write lock now (waiting up to the busy
@@ -406,7 +407,9 @@ impl Store {
             // wildcards in the search text are escaped.
             let pat = format!(
                 "%{}%",
-                s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                s.replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
             );
             let a = arg(pat, &mut args);
             conds.push(format!(
@@ -636,7 +639,9 @@ impl Store {
             let cols = columns::columns_of(table).expect("known table");
             let sql = insert_sql(table, cols);
             for row in self.dump_table(table).await? {
-                let Value::Object(m) = row else { unreachable!("rows are objects") };
+                let Value::Object(m) = row else {
+                    unreachable!("rows are objects")
+                };
                 let vals = bound_values(&m, cols);
                 both_tx!(&mut inner, t => {
                     bind_all!(sqlx::query(AssertSqlSafe(sql.clone())), vals)
@@ -929,8 +934,7 @@ impl Tx {
         }
         e.set_version(expected + 1);
         let m = to_map(e);
-        let set_cols: Vec<&(&str, Col)> =
-            E::COLUMNS.iter().filter(|(c, _)| *c != "id").collect();
+        let set_cols: Vec<&(&str, Col)> = E::COLUMNS.iter().filter(|(c, _)| *c != "id").collect();
         let sets = set_cols
             .iter()
             .enumerate()
@@ -1114,7 +1118,8 @@ mod tests {
     #[test]
     fn columns_match_entity_fields() {
         fn check<E: Stored>(sample: serde_json::Value) {
-            let e: E = serde_json::from_value(sample).unwrap_or_else(|err| panic!("{}: {err}", E::KIND));
+            let e: E =
+                serde_json::from_value(sample).unwrap_or_else(|err| panic!("{}: {err}", E::KIND));
             let m = to_map(&e);
             let mut fields: Vec<&str> = m.keys().map(String::as_str).collect();
             let mut cols: Vec<&str> = E::COLUMNS.iter().map(|(c, _)| *c).collect();

@@ -142,7 +142,14 @@ async fn a_stale_version_is_a_conflict_not_a_lost_update() {
         let mut tx = store.write("bob").await.unwrap();
         let err = tx.update(&mut bob).await.unwrap_err();
         assert!(
-            matches!(err, StoreError::Conflict { expected: 1, current: 2, .. }),
+            matches!(
+                err,
+                StoreError::Conflict {
+                    expected: 1,
+                    current: 2,
+                    ..
+                }
+            ),
             "{}: {err}",
             b.name
         );
@@ -179,7 +186,11 @@ async fn bad_records_are_refused_and_leave_nothing() {
         let mut dup: AppIdentity = sample();
         dup.id = String::new();
         let err = tx.insert(&mut dup).await.unwrap_err();
-        assert!(matches!(err, StoreError::Duplicate { .. }), "{}: {err}", b.name);
+        assert!(
+            matches!(err, StoreError::Duplicate { .. }),
+            "{}: {err}",
+            b.name
+        );
         drop(tx);
 
         // Invalid on its own.
@@ -189,7 +200,10 @@ async fn bad_records_are_refused_and_leave_nothing() {
         bad.mlps_level = Some(9);
         bad.privacy_policy_url = Some("javascript:alert(1)".into());
         let err = tx.insert(&mut bad).await.unwrap_err().to_string();
-        assert!(err.contains("mlps_level") && err.contains("privacy_policy_url"), "{err}");
+        assert!(
+            err.contains("mlps_level") && err.contains("privacy_policy_url"),
+            "{err}"
+        );
         drop(tx);
 
         // A reference to nothing fails at commit, and the whole
