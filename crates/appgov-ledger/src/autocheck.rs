@@ -108,10 +108,13 @@ fn fail(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Che
     Err(Reason::new(code, zh, en))
 }
 
-/// Joins several reasons into one, keeping the first code.
-fn all_of(code: &'static str, reasons: Vec<Reason>) -> Check {
-    if reasons.is_empty() {
-        return Ok(());
+/// Several reasons as one: a single reason keeps its code, more take
+/// `code`.
+fn all_of(code: &'static str, mut reasons: Vec<Reason>) -> Check {
+    match reasons.len() {
+        0 => return Ok(()),
+        1 => return Err(reasons.remove(0)),
+        _ => {}
     }
     let zh: Vec<&str> = reasons.iter().map(|r| r.zh.as_str()).collect();
     let en: Vec<&str> = reasons.iter().map(|r| r.en.as_str()).collect();
