@@ -92,10 +92,18 @@ pub struct LedgerIndex<'a> {
     pub metrics: HashMap<&'a str, Vec<&'a ActivityMetric>>,
 }
 
-fn group<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> HashMap<&'a str, Vec<&'a T>> {
+/// Records grouped by a key, each group in id order (so no view depends on
+/// the order the store returned rows in).
+fn group<'a, T: Entity>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> &'a str,
+) -> HashMap<&'a str, Vec<&'a T>> {
     let mut m: HashMap<&str, Vec<&T>> = HashMap::new();
     for i in items {
         m.entry(key(i)).or_default().push(i);
+    }
+    for v in m.values_mut() {
+        v.sort_by(|a, b| a.id().cmp(b.id()));
     }
     m
 }
@@ -118,7 +126,9 @@ impl<'a> LedgerIndex<'a> {
             });
         }
         let mut agreements: HashMap<&str, Vec<&Agreement>> = HashMap::new();
-        for a in &s.agreements {
+        let mut sorted: Vec<&Agreement> = s.agreements.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        for a in sorted {
             let mut seen = HashSet::new();
             for app in &a.app_ids {
                 if seen.insert(app.as_str()) {
@@ -127,7 +137,9 @@ impl<'a> LedgerIndex<'a> {
             }
         }
         let mut listings_by_account: HashMap<&str, Vec<&Listing>> = HashMap::new();
-        for l in &s.listings {
+        let mut sorted: Vec<&Listing> = s.listings.iter().collect();
+        sorted.sort_by(|a, b| a.id.cmp(&b.id));
+        for l in sorted {
             if let Some(acc) = &l.account_id {
                 listings_by_account.entry(acc.as_str()).or_default().push(l);
             }
