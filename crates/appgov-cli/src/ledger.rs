@@ -19,7 +19,12 @@ use serde_json::Value;
 pub struct StoreArgs {
     /// The data directory: the SQLite database (unless --database-url) and
     /// the file store of packages and evidence.
-    #[arg(long, global = true, env = "APPGOV_DATA_DIR", default_value = "appgov-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "APPGOV_DATA_DIR",
+        default_value = "appgov-data"
+    )]
     pub data_dir: PathBuf,
     /// `postgres://user@host/db` to keep the ledger in PostgreSQL (or a
     /// compatible database); default: the SQLite file in the data directory.
@@ -128,7 +133,10 @@ pub fn init(s: &StoreArgs, a: &InitArgs) -> Result<ExitCode> {
                 appgov_store::Backend::Sqlite => "SQLite".to_string(),
                 appgov_store::Backend::Postgres => format!(
                     "PostgreSQL {}",
-                    s.database_url.as_deref().map(redact_url).unwrap_or_default()
+                    s.database_url
+                        .as_deref()
+                        .map(redact_url)
+                        .unwrap_or_default()
                 ),
             },
             store.schema_version().await?,
@@ -358,6 +366,7 @@ pub fn person(s: &StoreArgs, cmd: &PersonCmd) -> Result<ExitCode> {
 pub fn apply_sets<E: Stored>(e: &E, sets: &[String]) -> Result<E> {
     let mut v = serde_json::to_value(e)?;
     let obj = v.as_object_mut().expect("entities are objects");
+    let mut maybe_numbers: Vec<String> = Vec::new();
     for s in sets {
         let (k, val) = s
             .split_once('=')
@@ -373,7 +382,11 @@ pub fn apply_sets<E: Stored>(e: &E, sets: &[String]) -> Result<E> {
                 .filter(|f| !matches!(*f, "id" | "version"))
                 .collect();
             fields.sort();
-            bail!("{} has no field {k:?} (fields: {})", E::KIND, fields.join(", "));
+            bail!(
+                "{} has no field {k:?} (fields: {})",
+                E::KIND,
+                fields.join(", ")
+            );
         };
         let val = val.trim();
         let new = if val.is_empty() || val == "null" {
@@ -389,24 +402,38 @@ pub fn apply_sets<E: Stored>(e: &E, sets: &[String]) -> Result<E> {
                         .map(|x| Value::String(x.to_string()))
                         .collect(),
                 ),
-                Value::Bool(_) => Value::Bool(parse_bool(val).ok_or_else(|| {
-                    anyhow!("{k}: {val:?} is not yes/no (是/否, true/false)")
-                })?),
+                Value::Bool(_) => Value::Bool(
+                    parse_bool(val)
+                        .ok_or_else(|| anyhow!("{k}: {val:?} is not yes/no (是/否, true/false)"))?,
+                ),
                 Value::Number(_) => serde_json::from_str(val)
                     .with_context(|| format!("{k}: {val:?} is not a number"))?,
-                _ => {
-                    // Null or string: a number-looking value for a numeric
-                    // optional field is a number, else text.
-                    match serde_json::from_str::<Value>(val) {
-                        Ok(n @ Value::Number(_)) if !cur.is_string() => n,
-                        _ => Value::String(val.to_string()),
-                    }
+                Value::Null if serde_json::from_str::<Value>(val).is_ok_and(|n| n.is_number()) => {
+                    // An empty optional field: text or number? Text first
+                    // (a complaint hotline "95500" is text); numbers below
+                    // if the record wants one.
+                    maybe_numbers.push(k.to_string());
+                    Value::String(val.to_string())
                 }
+                _ => Value::String(val.to_string()),
             }
         };
         obj.insert(k.to_string(), new);
     }
-    serde_json::from_value(v).map_err(|e| anyhow!("{}: {e}", E::KIND))
+    match serde_json::from_value::<E>(v.clone()) {
+        Ok(e) => Ok(e),
+        Err(first) if !maybe_numbers.is_empty() => {
+            let obj = v.as_object_mut().expect("entities are objects");
+            for k in &maybe_numbers {
+                if let Some(Value::String(s)) = obj.get(k) {
+                    let n: Value = serde_json::from_str(s).expect("checked to be a number");
+                    obj.insert(k.clone(), n);
+                }
+            }
+            serde_json::from_value(v).map_err(|_| anyhow!("{}: {first}", E::KIND))
+        }
+        Err(e) => Err(anyhow!("{}: {e}", E::KIND)),
+    }
 }
 
 pub fn parse_bool(s: &str) -> Option<bool> {
@@ -604,43 +631,17 @@ pub fn app(s: &StoreArgs, cmd: &AppCmd) -> Result<ExitCode> {
                     )
                 })?;
                 let gate = app_move(a.state, to)?;
-                let pending = store
-                    .find::<Transition>("object_id", &a.id)
-                    .await?
-                    .into_iter()
-                    .any(|t| t.status == TransitionStatus::Pending);
-                if pending {
-                    bail!(
-                        "{} already has a pending move; approve, reject or withdraw it first",
-                        a.name
-                    );
-                }
-                let actor = s.actor()?;
-                let mut t = Transition {
-                    id: String::new(),
-                    object_kind: App::KIND.into(),
-                    object_id: a.id.clone(),
-                    from_state: a.state.as_str().into(),
-                    to_state: to.as_str().into(),
+                crate::gates::request(
+                    s,
+                    &store,
+                    App::KIND,
+                    &a.id,
+                    a.state.as_str(),
+                    to.as_str(),
                     gate,
-                    requested_by: actor.clone(),
-                    requested_at: crate::scan::now_rfc3339(),
-                    reason: reason.clone(),
-                    status: TransitionStatus::Pending,
-                    approval: None,
-                    version: 0,
-                };
-                let mut tx = store.write(&actor).await?;
-                tx.insert(&mut t).await?;
-                tx.commit().await?;
-                println!(
-                    "move {} → {} requested: {}{}",
-                    a.state.label_zh(),
-                    to.label_zh(),
-                    t.id,
-                    gate.map(|g| format!(" (gate: {}; see `appgov gate show {}`)", g.as_str(), t.id))
-                        .unwrap_or_default()
-                );
+                    reason,
+                )
+                .await?;
                 ExitCode::SUCCESS
             }
         };
@@ -791,12 +792,32 @@ async fn app_show(store: &Store, key: &str, format: OutFormat) -> Result<ExitCod
             .unwrap_or(d.clone()),
         None => "—".into(),
     };
-    println!("{}  ({}, {}, version {})", app.name, app.form.label_zh(), app.state.label_zh(), app.version);
+    println!(
+        "{}  ({}, {}, version {})",
+        app.name,
+        app.form.label_zh(),
+        app.state.label_zh(),
+        app.version
+    );
     println!("  id            {}", app.id);
     println!("  牵头部门      {dept}");
-    println!("  责任人        {}", name_of(&app.responsible_person_id).await);
-    println!("  技术/安全/数据 {} / {} / {}", name_of(&app.tech_owner_id).await, name_of(&app.security_owner_id).await, name_of(&app.data_owner_id).await);
-    println!("  重要信息系统  {}   等保 {}", if app.important_system { "是" } else { "否" }, app.mlps_level.map(|l| format!("{l} 级")).unwrap_or("—".into()));
+    println!(
+        "  责任人        {}",
+        name_of(&app.responsible_person_id).await
+    );
+    println!(
+        "  技术/安全/数据 {} / {} / {}",
+        name_of(&app.tech_owner_id).await,
+        name_of(&app.security_owner_id).await,
+        name_of(&app.data_owner_id).await
+    );
+    println!(
+        "  重要信息系统  {}   等保 {}",
+        if app.important_system { "是" } else { "否" },
+        app.mlps_level
+            .map(|l| format!("{l} 级"))
+            .unwrap_or("—".into())
+    );
     for i in &identities {
         println!(
             "  标识          {} {} — {} 个证书",
@@ -809,7 +830,11 @@ async fn app_show(store: &Store, key: &str, format: OutFormat) -> Result<ExitCod
         }
     }
     for l in &listings {
-        println!("  渠道          {} {}", l.channel.label_zh(), l.state.label_zh());
+        println!(
+            "  渠道          {} {}",
+            l.channel.label_zh(),
+            l.state.label_zh()
+        );
     }
     for r in &releases {
         println!(
@@ -896,24 +921,49 @@ pub enum RecordCmd {
 /// A blank record of each kind, the base `--set` applies to.
 fn blank(kind: RecordKind) -> Value {
     let j = match kind {
-        RecordKind::Org => serde_json::json!({"id":"","kind":"department","name":"","parent_id":null,"credit_code":null,"regulator":null,"version":0}),
-        RecordKind::Person => serde_json::json!({"id":"","name":"","org_id":null,"title":null,"contact":null,"roles":[],"external":false,"version":0}),
+        RecordKind::Org => {
+            serde_json::json!({"id":"","kind":"department","name":"","parent_id":null,"credit_code":null,"regulator":null,"version":0})
+        }
+        RecordKind::Person => {
+            serde_json::json!({"id":"","name":"","org_id":null,"title":null,"contact":null,"roles":[],"external":false,"version":0})
+        }
         RecordKind::App => serde_json::to_value(new_app("", AppForm::Android)).expect("serialises"),
-        RecordKind::Identity => serde_json::json!({"id":"","app_id":"","platform":"android","identifier":"","developer_id":null,"certificates":[],"key_custodian":null,"version":0}),
-        RecordKind::Account => serde_json::json!({"id":"","channel":"other","account_name":"","holder":"","holder_org_id":null,"admin_person_id":null,"two_factor":false,"last_access_review":null,"status":"active","version":0}),
-        RecordKind::Listing => serde_json::json!({"id":"","app_id":"","channel":"other","account_id":null,"store_url":null,"listed_version":null,"observed_sha256":null,"observed_on":null,"state":"planned","version":0}),
+        RecordKind::Identity => {
+            serde_json::json!({"id":"","app_id":"","platform":"android","identifier":"","developer_id":null,"certificates":[],"key_custodian":null,"version":0})
+        }
+        RecordKind::Account => {
+            serde_json::json!({"id":"","channel":"other","account_name":"","holder":"","holder_org_id":null,"admin_person_id":null,"two_factor":false,"last_access_review":null,"status":"active","version":0})
+        }
+        RecordKind::Listing => {
+            serde_json::json!({"id":"","app_id":"","channel":"other","account_id":null,"store_url":null,"listed_version":null,"observed_sha256":null,"observed_on":null,"state":"planned","version":0})
+        }
         RecordKind::Release => serde_json::json!({}),
-        RecordKind::ThirdParty => serde_json::json!({"id":"","name":"","kind":"other","credit_code":null,"country":null,"risk_tier":null,"contact":null,"version":0}),
-        RecordKind::Agreement => serde_json::json!({"id":"","third_party_id":"","kind":"cooperation","title":"","app_ids":[],"sdks":[],"data_shared":[],"audit_right":false,"exit_clause":false,"starts_on":null,"ends_on":null,"state":"draft","document_sha256":null,"version":0}),
-        RecordKind::AccessGrant => serde_json::json!({"id":"","third_party_id":"","person":"","system":"","privilege":"","justification":"","granted_on":"","expires_on":null,"last_reviewed_on":null,"reviewer":null,"version":0}),
-        RecordKind::Filing => serde_json::json!({"id":"","app_id":"","kind":"miit_app","authority":null,"number":null,"state":"draft","filed":FiledFacts::default(),"submitted_on":null,"approved_on":null,"version":0}),
-        RecordKind::Metric => serde_json::json!({"id":"","app_id":"","period":"","monthly_active_users":null,"downloads":null,"rating":null,"complaints":null,"version":0}),
+        RecordKind::ThirdParty => {
+            serde_json::json!({"id":"","name":"","kind":"other","credit_code":null,"country":null,"risk_tier":null,"contact":null,"version":0})
+        }
+        RecordKind::Agreement => {
+            serde_json::json!({"id":"","third_party_id":"","kind":"cooperation","title":"","app_ids":[],"sdks":[],"data_shared":[],"audit_right":false,"exit_clause":false,"starts_on":null,"ends_on":null,"state":"draft","document_sha256":null,"version":0})
+        }
+        RecordKind::AccessGrant => {
+            serde_json::json!({"id":"","third_party_id":"","person":"","system":"","privilege":"","justification":"","granted_on":"","expires_on":null,"last_reviewed_on":null,"reviewer":null,"version":0})
+        }
+        RecordKind::Filing => {
+            serde_json::json!({"id":"","app_id":"","kind":"miit_app","authority":null,"number":null,"state":"draft","filed":FiledFacts::default(),"submitted_on":null,"approved_on":null,"version":0})
+        }
+        RecordKind::Metric => {
+            serde_json::json!({"id":"","app_id":"","period":"","monthly_active_users":null,"downloads":null,"rating":null,"complaints":null,"version":0})
+        }
         RecordKind::Transition => serde_json::json!({}),
     };
     j
 }
 
-async fn record_add<E: Stored>(s: &StoreArgs, store: &Store, base: Value, sets: &[String]) -> Result<()> {
+async fn record_add<E: Stored>(
+    s: &StoreArgs,
+    store: &Store,
+    base: Value,
+    sets: &[String],
+) -> Result<()> {
     let base: E = serde_json::from_value(base).map_err(|e| anyhow!("{}: {e}", E::KIND))?;
     let mut e = apply_sets(&base, sets)?;
     let mut tx = store.write(&s.actor()?).await?;
@@ -1030,9 +1080,7 @@ pub enum AuditCmd {
         format: OutFormat,
     },
     /// Prints the trail (newest last) for one object, or all of it.
-    Log {
-        object: Option<String>,
-    },
+    Log { object: Option<String> },
 }
 
 pub fn audit(s: &StoreArgs, cmd: &AuditCmd) -> Result<ExitCode> {
@@ -1119,7 +1167,11 @@ pub fn db(s: &StoreArgs, cmd: &DbCmd) -> Result<ExitCode> {
                 let r = store.copy_to(&target).await?;
                 let v = target.verify_audit().await?;
                 if !v.intact() {
-                    bail!("the copy does not verify: {:?} {:?}", v.chain, v.records_problems);
+                    bail!(
+                        "the copy does not verify: {:?} {:?}",
+                        v.chain,
+                        v.records_problems
+                    );
                 }
                 println!(
                     "copied {} records and {} audit events to {}; the copy verifies (head {})",

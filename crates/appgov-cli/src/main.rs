@@ -3,6 +3,8 @@
 //! crates.
 
 mod diff;
+mod gates;
+mod ledger;
 mod rules;
 mod scan;
 mod source;
@@ -18,6 +20,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    store: ledger::StoreArgs,
 }
 
 #[derive(Subcommand)]
@@ -37,6 +41,33 @@ enum Command {
     /// components, signing certificate (loudly), SDK levels, native
     /// libraries, new and fixed findings. Exit codes as `scan`.
     Diff(diff::DiffArgs),
+    /// Creates (or upgrades) the ledger in the data directory or database.
+    Init(ledger::InitArgs),
+    /// The organisation tree: group, institution, departments, branches.
+    #[command(subcommand)]
+    Org(ledger::OrgCmd),
+    /// People the ledger names (responsible people, owners, approvers).
+    #[command(subcommand)]
+    Person(ledger::PersonCmd),
+    /// Apps in the ledger (台账): add, list, show, edit, request a move.
+    #[command(subcommand)]
+    App(ledger::AppCmd),
+    /// Releases: add a package to an app (analysed and stored), request a move.
+    #[command(subcommand)]
+    Release(gates::ReleaseCmd),
+    /// Gate checklists of requested moves: evidence, attestations, approval.
+    #[command(subcommand)]
+    Gate(gates::GateCmd),
+    /// Any other ledger record (accounts, listings, filings, third parties,
+    /// agreements, access grants, metrics, identities): add, edit, list.
+    #[command(subcommand)]
+    Record(ledger::RecordCmd),
+    /// The audit trail: verify it, read it.
+    #[command(subcommand)]
+    Audit(ledger::AuditCmd),
+    /// Database administration: copy the ledger to another database.
+    #[command(subcommand)]
+    Db(ledger::DbCmd),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +76,15 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(&args),
         Command::Rules(args) => rules::run(&args),
         Command::Diff(args) => diff::run(&args),
+        Command::Init(args) => ledger::init(&cli.store, &args),
+        Command::Org(cmd) => ledger::org(&cli.store, &cmd),
+        Command::Person(cmd) => ledger::person(&cli.store, &cmd),
+        Command::App(cmd) => ledger::app(&cli.store, &cmd),
+        Command::Release(cmd) => gates::release(&cli.store, &cmd),
+        Command::Gate(cmd) => gates::gate(&cli.store, &cmd),
+        Command::Record(cmd) => ledger::record(&cli.store, &cmd),
+        Command::Audit(cmd) => ledger::audit(&cli.store, &cmd),
+        Command::Db(cmd) => ledger::db(&cli.store, &cmd),
     };
     match result {
         Ok(code) => code,
