@@ -89,7 +89,9 @@ fn date_field(out: &mut Vec<String>, field: &str, v: Option<&str>) {
 }
 
 fn sha256_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// A node of the organisation tree: group → institution → departments and
@@ -198,12 +200,20 @@ impl App {
         let mut p = Vec::new();
         required(&mut p, "name", &self.name);
         bounded(&mut p, "name", &self.name, 200);
-        for (f, v) in [("purpose", &self.purpose), ("complaint_channel", &self.complaint_channel)] {
+        for (f, v) in [
+            ("purpose", &self.purpose),
+            ("complaint_channel", &self.complaint_channel),
+        ] {
             if let Some(v) = v {
                 bounded(&mut p, f, v, 2000);
             }
         }
-        for v in self.aliases.iter().chain(&self.functions).chain(&self.regions) {
+        for v in self
+            .aliases
+            .iter()
+            .chain(&self.functions)
+            .chain(&self.regions)
+        {
             bounded(&mut p, "list entry", v, 200);
         }
         if let Some(l) = self.mlps_level
@@ -211,7 +221,11 @@ impl App {
         {
             p.push(format!("mlps_level must be 1–5, got {l}"));
         }
-        url_like(&mut p, "privacy_policy_url", self.privacy_policy_url.as_deref());
+        url_like(
+            &mut p,
+            "privacy_policy_url",
+            self.privacy_policy_url.as_deref(),
+        );
         if self.merged_into.as_deref() == Some(self.id.as_str()) {
             p.push("an app cannot be merged into itself".into());
         }
@@ -310,7 +324,11 @@ impl PublishingAccount {
         let mut p = Vec::new();
         required(&mut p, "account_name", &self.account_name);
         required(&mut p, "holder", &self.holder);
-        date_field(&mut p, "last_access_review", self.last_access_review.as_deref());
+        date_field(
+            &mut p,
+            "last_access_review",
+            self.last_access_review.as_deref(),
+        );
         p
     }
 }
@@ -597,7 +615,10 @@ impl ActivityMetric {
             _ => false,
         };
         if !ok {
-            p.push(format!("period must be YYYY-MM or YYYY-Qn, got {:?}", self.period));
+            p.push(format!(
+                "period must be YYYY-MM or YYYY-Qn, got {:?}",
+                self.period
+            ));
         }
         if let Some(r) = self.rating
             && !(0.0..=5.0).contains(&r)
