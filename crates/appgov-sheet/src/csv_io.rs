@@ -33,26 +33,29 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping, limits: &Limits) -> Result<Shee
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     // Excel shows every line as a row, blank ones included, but the csv
-    // crate skips blank lines: the row number is recovered from the line
-    // breaks between the starts of consecutive records.
-    let mut row_number = 0usize;
-    let mut prev: Option<(usize, usize)> = None; // (start byte, line breaks inside)
+    // crate skips blank lines: a record's row number is recovered from the
+    // line breaks before its end, less those inside its quoted cells.
+    let mut breaks = 0usize;
+    let mut inside_all = 0usize;
+    let mut counted_to = 0usize;
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err(SheetError::Csv(csv_error(&e))),
         }
-        let start = record.position().map_or(0, |p| p.byte() as usize);
-        row_number += match prev {
-            None => 1 + count_breaks(&text[..start.min(text.len())]),
-            Some((prev_start, inside)) => {
-                let between = count_breaks(&text[prev_start.min(start)..start.min(text.len())]);
-                between.saturating_sub(inside).max(1)
-            }
-        };
-        let inside = record.iter().map(count_breaks).sum();
-        prev = Some((start, inside));
+        let end = (reader.position().byte() as usize).min(text.len());
+        breaks += count_breaks(&text, counted_to..end);
+        counted_to = end;
+        let ends_with_break = text[..end].ends_with(['\n', '\r']);
+        inside_all += record
+            .iter()
+            .map(|c| count_breaks(c, 0..c.len()))
+            .sum::<usize>();
+        let row_number = (breaks + 1)
+            .saturating_sub(usize::from(ends_with_break))
+            .saturating_sub(inside_all)
+            .max(1);
         if record.len() > limits.max_columns.saturating_mul(64).max(4096) {
             // Far beyond any sensible width even with trailing empty cells.
             return Err(SheetError::TooManyColumns {
@@ -92,16 +95,13 @@ pub fn read_csv(bytes: &[u8], mapping: &Mapping, limits: &Limits) -> Result<Shee
     )
 }
 
-/// Line breaks as Excel counts rows: `\r\n`, `\n` or a lone `\r`.
-fn count_breaks(s: &str) -> usize {
+/// Line breaks in `s[range]` as Excel counts rows: `\r\n`, `\n` or a lone
+/// `\r` (looking past the range's end, so a `\r\n` split by it counts once).
+fn count_breaks(s: &str, range: std::ops::Range<usize>) -> usize {
     let b = s.as_bytes();
-    let mut n = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
-            n += 1;
-        }
-    }
-    n
+    range
+        .filter(|&i| b[i] == b'\n' || (b[i] == b'\r' && b.get(i + 1) != Some(&b'\n')))
+        .count()
 }
 
 fn csv_error(e: &csv::Error) -> String {
@@ -259,6 +259,10 @@ mod tests {
 
     #[test]
     fn breaks() {
-        assert_eq!(count_breaks("a\r\nb\nc\rd"), 3);
+        assert_eq!(count_breaks("a\r\nb\nc\rd", 0..8), 3);
+        assert_eq!(
+            count_breaks("a\r\nb", 0..2) + count_breaks("a\r\nb", 2..4),
+            1
+        );
     }
 }

@@ -84,10 +84,11 @@ fn checked_copy(bytes: &[u8], limits: &Limits) -> Result<Vec<u8>, SheetError> {
         other => SheetError::Archive(other.to_string()),
     })?;
     let entries = archive.entries();
-    if entries.len() > limits.max_zip_entries {
+    // The reader stops at its entry limit; the directory says how many there are.
+    let count = (entries.len() as u64).max(archive.layout().cd_entries_declared);
+    if count > limits.max_zip_entries as u64 {
         return Err(SheetError::Archive(format!(
-            "{} entries, more than the limit of {}",
-            entries.len(),
+            "{count} entries, more than the limit of {}",
             limits.max_zip_entries
         )));
     }
@@ -173,7 +174,7 @@ impl StoredZip {
         self.central.extend_from_slice(b"PK\x01\x02");
         self.central.extend_from_slice(&20u16.to_le_bytes()); // made by
         self.central.extend_from_slice(&common);
-        self.central.extend_from_slice(&[0; 8]); // comment len, disk, internal attrs
+        self.central.extend_from_slice(&[0; 6]); // comment len, disk, internal attrs
         self.central.extend_from_slice(&0u32.to_le_bytes()); // external attrs
         self.central.extend_from_slice(&offset.to_le_bytes());
         self.central.extend_from_slice(name);
