@@ -41,7 +41,7 @@ pub fn read_xlsx(
     // calamine is a well-kept reader, but a panic on some corner of the
     // format must still end as an error for this file, not the process.
     let read = std::panic::catch_unwind(|| read_cells(clean, sheet, limits));
-    let (name, rows) = read.unwrap_or_else(|_| {
+    let (name, others, rows) = read.unwrap_or_else(|_| {
         Err(SheetError::Xlsx(
             "the XLSX reader failed on this file".into(),
         ))
@@ -51,9 +51,16 @@ pub fn read_xlsx(
         Origin {
             format: "xlsx",
             encoding: None,
+            warnings: if others.is_empty() || sheet.is_some() {
+                Vec::new()
+            } else {
+                vec![format!(
+                    "read the first worksheet, {name:?}; the workbook also has {}",
+                    others.join(", ")
+                )]
+            },
             sheet_name: Some(name),
             strip_guard: false,
-            warnings: Vec::new(),
         },
         mapping,
         limits,
@@ -207,7 +214,7 @@ fn read_cells(
     clean: Vec<u8>,
     sheet: Option<&str>,
     limits: &Limits,
-) -> Result<(String, Vec<crate::read::RawRow>), SheetError> {
+) -> Result<(String, Vec<String>, Vec<crate::read::RawRow>), SheetError> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(clean)).map_err(xlsx_error)?;
     let names = book.sheet_names();
     let name = match sheet {
@@ -260,7 +267,8 @@ fn read_cells(
             out.push(row);
         }
     }
-    Ok((name, out))
+    let others = names.into_iter().filter(|n| *n != name).collect();
+    Ok((name, others, out))
 }
 
 /// A cell's value as text, the way the sheet shows it for the values a

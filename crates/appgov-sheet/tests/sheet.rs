@@ -543,6 +543,11 @@ fn reads_a_workbook_written_by_openpyxl() {
     let sheet = read_xlsx(bytes, None, &Mapping::new(), &Limits::default()).unwrap();
     assert_eq!(sheet.sheet_name.as_deref(), Some("应用台账"));
     assert_eq!(sheet.header_row, 2);
+    assert!(
+        sheet.warnings.iter().any(|w| w.contains("also has 说明")),
+        "{:?}",
+        sheet.warnings
+    );
     assert_eq!(sheet.ignored_columns, ["H \"上线日期\"", "I \"备注\""]);
     let numbers: Vec<usize> = sheet.rows.iter().map(|r| r.row).collect();
     assert_eq!(numbers, [3, 5, 6], "row 4 is blank");
@@ -694,4 +699,40 @@ mod props {
             let _ = read_xlsx(&bytes, None, &Mapping::new(), &Limits::default());
         }
     }
+}
+
+/// Scale: 100,000 apps (the benchmark size) through both formats.
+/// Ignored by default (slow in debug builds); run with
+/// `cargo test -p appgov-sheet --release --test sheet scale -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn scale_100k_rows() {
+    let rows: Vec<LedgerRow> = (0..100_000)
+        .map(|i| {
+            let mut r = full_row();
+            r.name = format!("应用{i}");
+            r.package = Some(format!("com.example.app{i}"));
+            r
+        })
+        .collect();
+    let t = std::time::Instant::now();
+    let csv = write_csv(&rows);
+    let t_csv_w = t.elapsed();
+    let t = std::time::Instant::now();
+    let back = read_csv(&csv, &Mapping::new(), &Limits::default()).unwrap();
+    let t_csv_r = t.elapsed();
+    assert!(back.is_clean());
+    let t = std::time::Instant::now();
+    let xlsx = write_xlsx(&rows, HeaderLanguage::Chinese).unwrap();
+    let t_x_w = t.elapsed();
+    let t = std::time::Instant::now();
+    let back = read_xlsx(&xlsx, None, &Mapping::new(), &Limits::default()).unwrap();
+    let t_x_r = t.elapsed();
+    assert_eq!(back.rows.len(), 100_000);
+    assert!(back.is_clean());
+    println!(
+        "100k rows: CSV {} MB write {t_csv_w:?} read {t_csv_r:?}; XLSX {} MB write {t_x_w:?} read {t_x_r:?}",
+        csv.len() >> 20,
+        xlsx.len() >> 20
+    );
 }
