@@ -7,6 +7,7 @@ mod gates;
 mod ledger;
 mod rules;
 mod scan;
+mod sheet_cmd;
 mod source;
 mod text;
 
@@ -58,6 +59,11 @@ enum Command {
     /// Gate checklists of requested moves: evidence, attestations, approval.
     #[command(subcommand)]
     Gate(gates::GateCmd),
+    /// The ledger as a whole: import or export a spreadsheet (CSV, XLSX),
+    /// the derived views (quality, certificate continuity, filing drift,
+    /// consolidation candidates).
+    #[command(subcommand)]
+    Ledger(sheet_cmd::LedgerCmd),
     /// Any other ledger record (accounts, listings, filings, third parties,
     /// agreements, access grants, metrics, identities): add, edit, list.
     #[command(subcommand)]
@@ -82,6 +88,7 @@ fn main() -> ExitCode {
         Command::App(cmd) => ledger::app(&cli.store, &cmd),
         Command::Release(cmd) => gates::release(&cli.store, &cmd),
         Command::Gate(cmd) => gates::gate(&cli.store, &cmd),
+        Command::Ledger(cmd) => sheet_cmd::ledger(&cli.store, &cmd),
         Command::Record(cmd) => ledger::record(&cli.store, &cmd),
         Command::Audit(cmd) => ledger::audit(&cli.store, &cmd),
         Command::Db(cmd) => ledger::db(&cli.store, &cmd),

@@ -126,19 +126,33 @@ fn views(s: &StoreArgs, only: &[ViewKind], format: crate::ledger::OutFormat) -> 
         }
         if want(ViewKind::Consolidation) {
             any |= !v.consolidation.is_empty();
-            out.insert("consolidation".into(), serde_json::to_value(&v.consolidation)?);
+            out.insert(
+                "consolidation".into(),
+                serde_json::to_value(&v.consolidation)?,
+            );
         }
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         if want(ViewKind::Continuity) {
-            println!("证书连续性 Certificate continuity: {} alerts", v.continuity.len());
+            println!(
+                "证书连续性 Certificate continuity: {} alerts",
+                v.continuity.len()
+            );
             for a in &v.continuity {
                 any = true;
-                println!("  !! {} {}: {}", a.app_name.as_deref().unwrap_or(&a.app_id), a.release_id, a.reason.text());
+                println!(
+                    "  !! {} {}: {}",
+                    a.app_name.as_deref().unwrap_or(&a.app_id),
+                    a.release_id,
+                    a.reason.text()
+                );
             }
         }
         if want(ViewKind::Quality) {
-            println!("台账质量 Ledger quality: {} apps with issues", v.quality.len());
+            println!(
+                "台账质量 Ledger quality: {} apps with issues",
+                v.quality.len()
+            );
             for q in &v.quality {
                 any = true;
                 println!("  {} ({})", q.app_name, q.state.label_zh());
@@ -156,7 +170,11 @@ fn views(s: &StoreArgs, only: &[ViewKind], format: crate::ledger::OutFormat) -> 
                     d.app_name,
                     d.filing_kind.label_zh(),
                     d.filing_number.as_deref().unwrap_or("—"),
-                    if d.material() { " (must be amended)" } else { "" }
+                    if d.material() {
+                        " (must be amended)"
+                    } else {
+                        ""
+                    }
                 );
                 for i in &d.items {
                     println!("    - {}", i.reason.text());
@@ -167,7 +185,10 @@ fn views(s: &StoreArgs, only: &[ViewKind], format: crate::ledger::OutFormat) -> 
             }
         }
         if want(ViewKind::Consolidation) {
-            println!("整合候选 Consolidation candidates: {}", v.consolidation.len());
+            println!(
+                "整合候选 Consolidation candidates: {}",
+                v.consolidation.len()
+            );
             for c in &v.consolidation {
                 any = true;
                 println!("  {}", c.app_name);
@@ -177,7 +198,11 @@ fn views(s: &StoreArgs, only: &[ViewKind], format: crate::ledger::OutFormat) -> 
             }
         }
     }
-    Ok(if any { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if any {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn import(
@@ -294,8 +319,10 @@ async fn write_rows(
         .iter()
         .filter(|o| matches!(o.kind, OrgKind::Institution | OrgKind::Subsidiary))
         .collect();
-    let mut org_by_name: HashMap<String, String> =
-        orgs.iter().map(|o| (o.name.clone(), o.id.clone())).collect();
+    let mut org_by_name: HashMap<String, String> = orgs
+        .iter()
+        .map(|o| (o.name.clone(), o.id.clone()))
+        .collect();
     let mut person_by_name: HashMap<String, String> = HashMap::new();
     for p in &people {
         person_by_name.entry(p.name.clone()).or_insert(p.id.clone());
@@ -307,11 +334,22 @@ async fn write_rows(
                 .iter()
                 .find(|i| i.platform == r.form.platform() && &i.identifier == pkg)
         {
-            let owner = apps.iter().find(|a| a.id == i.app_id).map(|a| a.name.as_str()).unwrap_or("?");
-            errors.push(format!("row {n}: package {pkg} is already in the ledger as app {owner} ({})", i.app_id));
+            let owner = apps
+                .iter()
+                .find(|a| a.id == i.app_id)
+                .map(|a| a.name.as_str())
+                .unwrap_or("?");
+            errors.push(format!(
+                "row {n}: package {pkg} is already in the ledger as app {owner} ({})",
+                i.app_id
+            ));
         }
         if r.package.is_none() && apps.iter().any(|a| a.name == r.name && a.form == r.form) {
-            errors.push(format!("row {n}: an app {} ({}) is already in the ledger", r.name, r.form.as_str()));
+            errors.push(format!(
+                "row {n}: an app {} ({}) is already in the ledger",
+                r.name,
+                r.form.as_str()
+            ));
         }
         if let Some(op) = &r.operator
             && !org_by_name.contains_key(op)
@@ -323,7 +361,11 @@ async fn write_rows(
         [one] => Some(one.id.clone()),
         _ => None,
     };
-    if default_operator.is_none() && rows.iter().any(|(_, r)| r.department.is_some() && r.operator.is_none()) {
+    if default_operator.is_none()
+        && rows
+            .iter()
+            .any(|(_, r)| r.department.is_some() && r.operator.is_none())
+    {
         errors.push(format!(
             "the ledger has {} institutions: name the operator of each row (column operator / 运营机构), or run `appgov init --institution NAME` first",
             institutions.len()
@@ -362,9 +404,7 @@ async fn write_rows(
                 }
             }),
         };
-        let mut person = |name: &Option<String>, role: Role| {
-            name.as_ref().map(|n| (n.clone(), role))
-        };
+        let person = |name: &Option<String>, role: Role| name.as_ref().map(|n| (n.clone(), role));
         let wanted = [
             person(&r.responsible_person, Role::AppOwner),
             person(&r.tech_owner, Role::TechOwner),
@@ -446,13 +486,20 @@ async fn write_rows(
             tx.insert(&mut identity).await.map_err(|e| row_err(*n, e))?;
         }
         if (i + 1) % 1000 == 0 {
-            eprintln!("import: {} of {total} rows written (not yet committed)", i + 1);
+            eprintln!(
+                "import: {} of {total} rows written (not yet committed)",
+                i + 1
+            );
         }
     }
     let summary = format!(
         "{} {new_apps} apps, {new_orgs} departments and {new_people} people{}",
         if dry_run { "would import" } else { "imported" },
-        if dry_run { " (dry run: nothing written)" } else { "" }
+        if dry_run {
+            " (dry run: nothing written)"
+        } else {
+            ""
+        }
     );
     if dry_run {
         tx.rollback().await?;
