@@ -482,6 +482,105 @@ fn the_whole_ledger_flow_on_every_backend() {
         );
         assert!(String::from_utf8_lossy(&o.stderr).contains("certificate continuity"));
 
+        // Views: the foreign key shows up in certificate continuity.
+        let v = l.run(
+            "审计",
+            &[
+                "ledger",
+                "views",
+                "--only",
+                "continuity",
+                "--format",
+                "json",
+            ],
+        );
+        assert_eq!(v.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&v.stdout).unwrap();
+        assert_eq!(
+            v["continuity"].as_array().unwrap().len(),
+            1,
+            "{backend}: {v}"
+        );
+        assert_eq!(v["continuity"][0]["kind"], "unknown_certificate");
+
+        // Export XLSX, import into an empty ledger, get the same ledger back.
+        let sheet = docs.path().join("台账.xlsx");
+        l.ok(
+            "审计",
+            &[
+                "ledger",
+                "export",
+                "--format",
+                "xlsx",
+                "--out",
+                sheet.to_str().unwrap(),
+            ],
+        );
+        let fresh = Ledger {
+            data: tempfile::tempdir().unwrap(),
+            url: l.url.as_ref().map(|_| {
+                let admin = std::env::var("APPGOV_TEST_POSTGRES_URL").unwrap();
+                tokio::runtime::Runtime::new()
+                    .unwrap()
+                    .block_on(appgov_store::scratch_postgres(&admin))
+                    .unwrap()
+            }),
+        };
+        fresh.ok("管理员", &["init", "--institution", "示例银行股份有限公司"]);
+        let dry = fresh.ok(
+            "管理员",
+            &["ledger", "import", sheet.to_str().unwrap(), "--dry-run"],
+        );
+        assert!(dry.contains("would import 1 apps"), "{dry}");
+        assert_eq!(
+            fresh.json("管理员", &["app", "list", "--format", "json"])["total"],
+            0
+        );
+        let imported = fresh.ok("管理员", &["ledger", "import", sheet.to_str().unwrap()]);
+        assert!(
+            imported.contains("imported 1 apps, 1 departments and 1 people"),
+            "{imported}"
+        );
+        let again = docs.path().join("again.csv");
+        let first = docs.path().join("first.csv");
+        l.ok(
+            "审计",
+            &[
+                "ledger",
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                first.to_str().unwrap(),
+            ],
+        );
+        fresh.ok(
+            "审计",
+            &[
+                "ledger",
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                again.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(
+            std::fs::read_to_string(&first).unwrap(),
+            std::fs::read_to_string(&again).unwrap(),
+            "{backend}"
+        );
+        assert!(
+            std::fs::read_to_string(&first)
+                .unwrap()
+                .contains("android.appsecurity.cts.tinyapp")
+        );
+        // Importing the same sheet again: the package is already recorded.
+        let o = fresh.run("管理员", &["ledger", "import", sheet.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("already in the ledger"));
+        assert!(fresh.ok("审计", &["audit", "verify"]).contains("intact"));
+
         // The trail verifies; a row changed by hand is found.
         let v = l.ok("审计", &["audit", "verify"]);
         assert!(v.contains("intact"), "{backend}: {v}");
