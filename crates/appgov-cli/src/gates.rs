@@ -221,14 +221,45 @@ fn release_add(
     })
 }
 
-/// The slice of the ledger the gate checks and views read for one app:
-/// the app, every live app (for the overlap check), and everything that
-/// hangs off them.
+/// The slice of the ledger the gate checks read for one app: the app with
+/// everything that hangs off it, the live apps of its form (the overlap
+/// check), and the small tables (organisation, people, accounts, third
+/// parties, agreements) whole — not the whole ledger, which for a group
+/// with 100,000 apps and a million releases would be seconds per command.
 pub async fn snapshot_for(store: &Store, app_id: &str) -> Result<LedgerSnapshot> {
-    // A full load; the ledger views of a whole institution use the same.
-    // (Narrowing to one app and its peers is an optimisation for later.)
-    let _ = app_id;
-    full_snapshot(store).await
+    let app: App = store
+        .get(app_id)
+        .await?
+        .ok_or_else(|| anyhow!("app {app_id} missing"))?;
+    let mut apps: Vec<App> = store
+        .find::<App>("form", app.form.as_str())
+        .await?
+        .into_iter()
+        .filter(|a| a.id != app.id && appgov_ledger::views::is_live(a.state))
+        .collect();
+    apps.push(app.clone());
+    let releases: Vec<Release> = store.find("app_id", app_id).await?;
+    let mut findings = Vec::new();
+    let mut sdk_usages = Vec::new();
+    for r in &releases {
+        findings.extend(store.find::<ReleaseFinding>("release_id", &r.id).await?);
+        sdk_usages.extend(store.find::<SdkUsage>("release_id", &r.id).await?);
+    }
+    Ok(LedgerSnapshot {
+        org_nodes: store.all().await?,
+        persons: store.all().await?,
+        apps,
+        identities: store.find("app_id", app_id).await?,
+        accounts: store.all().await?,
+        listings: store.find("app_id", app_id).await?,
+        releases,
+        findings,
+        sdk_usages,
+        third_parties: store.all().await?,
+        agreements: store.all().await?,
+        filings: store.find("app_id", app_id).await?,
+        metrics: store.find("app_id", app_id).await?,
+    })
 }
 
 pub async fn full_snapshot(store: &Store) -> Result<LedgerSnapshot> {
