@@ -920,7 +920,7 @@ pub enum RecordCmd {
 
 /// A blank record of each kind, the base `--set` applies to.
 fn blank(kind: RecordKind) -> Value {
-    let j = match kind {
+    match kind {
         RecordKind::Org => {
             serde_json::json!({"id":"","kind":"department","name":"","parent_id":null,"credit_code":null,"regulator":null,"version":0})
         }
@@ -954,8 +954,7 @@ fn blank(kind: RecordKind) -> Value {
             serde_json::json!({"id":"","app_id":"","period":"","monthly_active_users":null,"downloads":null,"rating":null,"complaints":null,"version":0})
         }
         RecordKind::Transition => serde_json::json!({}),
-    };
-    j
+    }
 }
 
 async fn record_add<E: Stored>(

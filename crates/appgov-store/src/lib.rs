@@ -445,7 +445,7 @@ impl Store {
                 pq = pq.bind(a.clone());
             }
             let rows = pq.fetch_all(p).await?;
-            let apps = rows.iter().map(|r| decode_row::<App, _>(r)).collect::<Result<Vec<_>>>()?;
+            let apps = rows.iter().map(decode_row::<App, _>).collect::<Result<Vec<_>>>()?;
             Ok(AppPage { apps, total })
         })
     }
@@ -457,7 +457,7 @@ impl Store {
                 .bind(object_id)
                 .fetch_all(p)
                 .await?;
-            rows.iter().map(|r| rows::decode_event(r)).collect()
+            rows.iter().map(rows::decode_event).collect()
         })
     }
 
@@ -481,7 +481,7 @@ impl Store {
                     .bind(PAGE)
                     .fetch_all(p)
                     .await?;
-                rows.iter().map(|r| rows::decode_event(r)).collect::<Result<Vec<_>>>()?
+                rows.iter().map(rows::decode_event).collect::<Result<Vec<_>>>()?
             });
             let Some(end) = page.last().map(|e| e.seq) else {
                 break;
@@ -613,7 +613,7 @@ impl Store {
             let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event ORDER BY seq")
                 .fetch_all(p)
                 .await?;
-            rows.iter().map(|r| rows::decode_event(r)).collect()
+            rows.iter().map(rows::decode_event).collect()
         })
     }
 
