@@ -256,3 +256,20 @@ fn an_import_killed_midway_leaves_the_ledger_as_it_was() {
     assert_eq!(l.apps(), 20_001);
     assert!(l.events().contains("intact"));
 }
+
+#[test]
+fn a_recorded_head_catches_a_rewritten_history() {
+    let l = Ledger::new();
+    l.ok(&["app", "add", "--name", "手机银行", "--form", "android"]);
+    let v = l.ok(&["audit", "verify"]);
+    let head = v.split_whitespace().last().unwrap().to_string();
+    assert_eq!(head.len(), 64, "{v}");
+    // Later changes extend the trail: the recorded head is still in it.
+    l.ok(&["app", "edit", "手机银行", "--set", "mlps_level=2"]);
+    l.ok(&["audit", "verify", "--expect-head", &head]);
+    // A head that is not in the trail (the history was rebuilt).
+    let forged = "0".repeat(63) + "1";
+    let o = l.run(&["audit", "verify", "--expect-head", &forged]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("history rewritten"));
+}

@@ -607,6 +607,18 @@ impl Store {
         })
     }
 
+    /// Whether an event with this hash is in the trail (a head recorded
+    /// earlier must still be there, however much the trail has grown).
+    pub async fn has_event_hash(&self, hash: &str) -> Result<bool> {
+        both!(&self.pool, p => {
+            let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM audit_event WHERE hash = $1")
+                .bind(hash)
+                .fetch_optional(p)
+                .await?;
+            Ok(row.is_some())
+        })
+    }
+
     /// Every audit event, oldest first (for `db copy`).
     pub async fn audit_events(&self) -> Result<Vec<AuditEvent>> {
         both!(&self.pool, p => {
@@ -635,33 +647,61 @@ impl Store {
                 )));
             }
         }
+        // Page by page, so memory stays bounded however large the ledger.
+        const PAGE: i64 = 5000;
         for table in TABLES {
             let cols = columns::columns_of(table).expect("known table");
             let sql = insert_sql(table, cols);
-            for row in self.dump_table(table).await? {
-                let Value::Object(m) = row else {
-                    unreachable!("rows are objects")
-                };
-                let vals = bound_values(&m, cols);
-                both_tx!(&mut inner, t => {
-                    bind_all!(sqlx::query(AssertSqlSafe(sql.clone())), vals)
-                        .execute(&mut **t)
-                        .await
-                        .map_err(|e| classify("copy", e))?;
+            let select = format!(
+                "SELECT {} FROM {table} WHERE id > $1 ORDER BY id LIMIT {PAGE}",
+                cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+            );
+            let mut after = String::new();
+            loop {
+                let page: Vec<Map<String, Value>> = both!(&self.pool, p => {
+                    let rows = sqlx::query(AssertSqlSafe(select.clone())).bind(&after).fetch_all(p).await?;
+                    rows.iter().map(|r| rows::row_map(r, cols)).collect::<Result<Vec<_>>>()?
                 });
-                report.records += 1;
+                let Some(last) = page.last() else { break };
+                after = last
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                for m in page {
+                    let vals = bound_values(&m, cols);
+                    both_tx!(&mut inner, t => {
+                        bind_all!(sqlx::query(AssertSqlSafe(sql.clone())), vals)
+                            .execute(&mut **t)
+                            .await
+                            .map_err(|e| classify("copy", e))?;
+                    });
+                    report.records += 1;
+                }
             }
         }
-        let events = self.audit_events().await?;
-        for e in &events {
-            both_tx!(&mut inner, t => {
-                sqlx::query("INSERT INTO audit_event (seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
-                    .bind(e.seq).bind(&e.at).bind(&e.actor).bind(&e.action).bind(&e.object_kind)
-                    .bind(&e.object_id).bind(&e.before_json).bind(&e.after_json).bind(&e.prev_hash).bind(&e.hash)
-                    .execute(&mut **t)
+        let mut after_seq = 0i64;
+        loop {
+            let events: Vec<AuditEvent> = both!(&self.pool, p => {
+                let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after_seq)
+                    .bind(PAGE)
+                    .fetch_all(p)
                     .await?;
+                rows.iter().map(rows::decode_event).collect::<Result<Vec<_>>>()?
             });
-            report.events += 1;
+            let Some(last) = events.last() else { break };
+            after_seq = last.seq;
+            for e in &events {
+                both_tx!(&mut inner, t => {
+                    sqlx::query("INSERT INTO audit_event (seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+                        .bind(e.seq).bind(&e.at).bind(&e.actor).bind(&e.action).bind(&e.object_kind)
+                        .bind(&e.object_id).bind(&e.before_json).bind(&e.after_json).bind(&e.prev_hash).bind(&e.hash)
+                        .execute(&mut **t)
+                        .await?;
+                });
+                report.events += 1;
+            }
         }
         let (hs, hh): (i64, String) = both!(&self.pool, p => {
             sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await?
