@@ -109,6 +109,17 @@ impl Ledger {
     }
 }
 
+/// A fresh PostgreSQL database, when a test server is configured.
+fn scratch_pg() -> Option<String> {
+    let admin = std::env::var("APPGOV_TEST_POSTGRES_URL").ok()?;
+    Some(
+        tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(appgov_store::scratch_postgres(&admin))
+            .unwrap(),
+    )
+}
+
 fn ledgers() -> Vec<(&'static str, Ledger)> {
     let mut v = vec![(
         "sqlite",
@@ -117,12 +128,8 @@ fn ledgers() -> Vec<(&'static str, Ledger)> {
             url: None,
         },
     )];
-    match std::env::var("APPGOV_TEST_POSTGRES_URL") {
-        Ok(admin) => {
-            let url = tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(appgov_store::scratch_postgres(&admin))
-                .unwrap();
+    match scratch_pg() {
+        Some(url) => {
             v.push((
                 "postgres",
                 Ledger {
@@ -131,10 +138,10 @@ fn ledgers() -> Vec<(&'static str, Ledger)> {
                 },
             ));
         }
-        Err(_) if std::env::var_os("CI").is_some() => {
+        None if std::env::var_os("CI").is_some() => {
             panic!("APPGOV_TEST_POSTGRES_URL is not set under CI")
         }
-        Err(_) => eprintln!("skipping the PostgreSQL run: APPGOV_TEST_POSTGRES_URL not set"),
+        None => eprintln!("skipping the PostgreSQL run: APPGOV_TEST_POSTGRES_URL not set"),
     }
     v
 }
@@ -518,13 +525,7 @@ fn the_whole_ledger_flow_on_every_backend() {
         );
         let fresh = Ledger {
             data: tempfile::tempdir().unwrap(),
-            url: l.url.as_ref().map(|_| {
-                let admin = std::env::var("APPGOV_TEST_POSTGRES_URL").unwrap();
-                tokio::runtime::Runtime::new()
-                    .unwrap()
-                    .block_on(appgov_store::scratch_postgres(&admin))
-                    .unwrap()
-            }),
+            url: l.url.as_ref().and_then(|_| scratch_pg()),
         };
         fresh.ok("管理员", &["init", "--institution", "示例银行股份有限公司"]);
         let dry = fresh.ok(
@@ -587,12 +588,8 @@ fn the_whole_ledger_flow_on_every_backend() {
         // SQLite → PostgreSQL: `db copy` moves records and trail; the copy
         // verifies with the same head and serves the same ledger.
         if backend == "sqlite"
-            && let Ok(admin) = std::env::var("APPGOV_TEST_POSTGRES_URL")
+            && let Some(url) = scratch_pg()
         {
-            let url = tokio::runtime::Runtime::new()
-                .unwrap()
-                .block_on(appgov_store::scratch_postgres(&admin))
-                .unwrap();
             let out = l.ok("管理员", &["db", "copy", "--to", &url]);
             assert!(out.contains("the copy verifies"), "{out}");
             let moved = Ledger {

@@ -475,14 +475,7 @@ impl Store {
         let mut expected = 1i64;
         let mut after_seq = 0i64;
         loop {
-            let page: Vec<AuditEvent> = both!(&self.pool, p => {
-                let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(after_seq)
-                    .bind(PAGE)
-                    .fetch_all(p)
-                    .await?;
-                rows.iter().map(rows::decode_event).collect::<Result<Vec<_>>>()?
-            });
+            let page = self.events_after(after_seq, PAGE).await?;
             let Some(end) = page.last().map(|e| e.seq) else {
                 break;
             };
@@ -607,6 +600,19 @@ impl Store {
         })
     }
 
+    /// Up to `limit` audit events after event `after_seq`, in order (the
+    /// trail read page by page).
+    pub async fn events_after(&self, after_seq: i64, limit: i64) -> Result<Vec<AuditEvent>> {
+        both!(&self.pool, p => {
+            let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after_seq)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(rows::decode_event).collect()
+        })
+    }
+
     /// Whether an event with this hash is in the trail (a head recorded
     /// earlier must still be there, however much the trail has grown).
     pub async fn has_event_hash(&self, hash: &str) -> Result<bool> {
@@ -619,14 +625,18 @@ impl Store {
         })
     }
 
-    /// Every audit event, oldest first (for `db copy`).
+    /// Every audit event, oldest first.
     pub async fn audit_events(&self) -> Result<Vec<AuditEvent>> {
-        both!(&self.pool, p => {
-            let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event ORDER BY seq")
-                .fetch_all(p)
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .events_after(all.last().map_or(0, |e: &AuditEvent| e.seq), 5000)
                 .await?;
-            rows.iter().map(rows::decode_event).collect()
-        })
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+        }
     }
 
     /// Copies everything — records, audit trail and head, unchanged — into
@@ -682,14 +692,7 @@ impl Store {
         }
         let mut after_seq = 0i64;
         loop {
-            let events: Vec<AuditEvent> = both!(&self.pool, p => {
-                let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(after_seq)
-                    .bind(PAGE)
-                    .fetch_all(p)
-                    .await?;
-                rows.iter().map(rows::decode_event).collect::<Result<Vec<_>>>()?
-            });
+            let events = self.events_after(after_seq, PAGE).await?;
             let Some(last) = events.last() else { break };
             after_seq = last.seq;
             for e in &events {

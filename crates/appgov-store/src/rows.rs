@@ -3,7 +3,7 @@
 //! decoded back into JSON by the column kinds.
 
 use serde_json::{Map, Value};
-use sqlx::{ColumnIndex, Decode, Row, Type};
+use sqlx::Row;
 
 use crate::columns::{Col, Stored};
 use crate::{AuditEvent, Result, StoreError};
@@ -40,37 +40,54 @@ pub(crate) fn bound_values(m: &Map<String, Value>, cols: &[(&str, Col)]) -> Vec<
         .collect()
 }
 
+/// A row of either backend, read by column name and kind (implemented
+/// for the two concrete row types, so the functions below need no sqlx
+/// trait bounds).
+pub(crate) trait DecodableRow {
+    fn text(&self, c: &str) -> Result<Option<String>, sqlx::Error>;
+    fn int(&self, c: &str) -> Result<Option<i64>, sqlx::Error>;
+    fn boolean(&self, c: &str) -> Result<Option<bool>, sqlx::Error>;
+    fn real(&self, c: &str) -> Result<Option<f64>, sqlx::Error>;
+}
+
+macro_rules! decodable {
+    ($t:ty) => {
+        impl DecodableRow for $t {
+            fn text(&self, c: &str) -> Result<Option<String>, sqlx::Error> {
+                self.try_get(c)
+            }
+            fn int(&self, c: &str) -> Result<Option<i64>, sqlx::Error> {
+                self.try_get(c)
+            }
+            fn boolean(&self, c: &str) -> Result<Option<bool>, sqlx::Error> {
+                self.try_get(c)
+            }
+            fn real(&self, c: &str) -> Result<Option<f64>, sqlx::Error> {
+                self.try_get(c)
+            }
+        }
+    };
+}
+decodable!(sqlx::sqlite::SqliteRow);
+decodable!(sqlx::postgres::PgRow);
+
 /// A row as a JSON object, by the column kinds.
 pub(crate) fn row_map<R>(row: &R, cols: &[(&str, Col)]) -> Result<Map<String, Value>>
 where
-    R: Row,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> f64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'a> &'a str: ColumnIndex<R>,
+    R: DecodableRow,
 {
     let mut m = Map::new();
     for (c, kind) in cols {
         let bad = |e: sqlx::Error| StoreError::Unreadable(format!("column {c}: {e}"));
         let v = match kind {
-            Col::Text => row
-                .try_get::<Option<String>, _>(*c)
-                .map_err(bad)?
-                .map_or(Value::Null, Value::String),
-            Col::Int => row
-                .try_get::<Option<i64>, _>(*c)
-                .map_err(bad)?
-                .map_or(Value::Null, Value::from),
+            Col::Text => row.text(c).map_err(bad)?.map_or(Value::Null, Value::String),
+            Col::Int => row.int(c).map_err(bad)?.map_or(Value::Null, Value::from),
             Col::Bool => row
-                .try_get::<Option<bool>, _>(*c)
+                .boolean(c)
                 .map_err(bad)?
                 .map_or(Value::Null, Value::Bool),
-            Col::Real => row
-                .try_get::<Option<f64>, _>(*c)
-                .map_err(bad)?
-                .map_or(Value::Null, Value::from),
-            Col::Json => match row.try_get::<Option<String>, _>(*c).map_err(bad)? {
+            Col::Real => row.real(c).map_err(bad)?.map_or(Value::Null, Value::from),
+            Col::Json => match row.text(c).map_err(bad)? {
                 None => Value::Null,
                 Some(s) => serde_json::from_str(&s).map_err(|e| {
                     StoreError::Unreadable(format!("column {c} holds invalid JSON: {e}"))
@@ -85,12 +102,7 @@ where
 /// A row as an entity.
 pub(crate) fn decode_row<E: Stored, R>(row: &R) -> Result<E>
 where
-    R: Row,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> bool: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> f64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'a> &'a str: ColumnIndex<R>,
+    R: DecodableRow,
 {
     let m = row_map(row, E::COLUMNS)?;
     let id = m
@@ -106,25 +118,21 @@ where
     })
 }
 
-pub(crate) fn decode_event<R>(r: &R) -> Result<AuditEvent>
-where
-    R: Row,
-    for<'r> String: Decode<'r, R::Database> + Type<R::Database>,
-    for<'r> i64: Decode<'r, R::Database> + Type<R::Database>,
-    for<'a> &'a str: ColumnIndex<R>,
-{
+pub(crate) fn decode_event<R: DecodableRow>(r: &R) -> Result<AuditEvent> {
     let get = |c: &str| -> Result<String> {
-        r.try_get::<String, _>(c)
-            .map_err(|e| StoreError::Unreadable(format!("audit_event.{c}: {e}")))
+        r.text(c)
+            .map_err(|e| StoreError::Unreadable(format!("audit_event.{c}: {e}")))?
+            .ok_or_else(|| StoreError::Unreadable(format!("audit_event.{c} is empty")))
     };
     let opt = |c: &str| -> Result<Option<String>> {
-        r.try_get::<Option<String>, _>(c)
+        r.text(c)
             .map_err(|e| StoreError::Unreadable(format!("audit_event.{c}: {e}")))
     };
     Ok(AuditEvent {
         seq: r
-            .try_get::<i64, _>("seq")
-            .map_err(|e| StoreError::Unreadable(format!("audit_event.seq: {e}")))?,
+            .int("seq")
+            .map_err(|e| StoreError::Unreadable(format!("audit_event.seq: {e}")))?
+            .ok_or_else(|| StoreError::Unreadable("audit_event.seq is empty".into()))?,
         at: get("at")?,
         actor: get("actor")?,
         action: get("action")?,
