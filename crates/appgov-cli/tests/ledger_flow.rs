@@ -63,6 +63,11 @@ impl Ledger {
             .unwrap()
             .to_string()
     }
+    /// A move without open items: requested by 张三, approved by 李四.
+    fn moved(&self, args: &[&str]) {
+        let t = self.request("张三", args);
+        self.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
+    }
     /// Satisfies every open evidence and attestation item of a move (each
     /// by a document or the attesting person), then returns the items still
     /// open (automatic ones).
@@ -333,11 +338,7 @@ fn the_whole_ledger_flow_on_every_backend() {
                 "同意准入",
             ],
         );
-        let t = l.request(
-            "张三",
-            &["app", "transition", "手机银行", "--to", "in_development"],
-        );
-        l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
+        l.moved(&["app", "transition", "手机银行", "--to", "in_development"]);
 
         // Release 1: analysed from the real package. Its one high finding
         // (PKG-004, cleartext traffic allowed) first blocks the launch gate;
@@ -409,8 +410,7 @@ fn the_whole_ledger_flow_on_every_backend() {
               "--set", "number=京ICP备00000000号-1A", "--set", "state=approved", "--set",
               &format!(r#"filed={{"identifier":"android.appsecurity.cts.tinyapp","signer_sha256":["{key}"],"signer_md5":[],"domains":[],"sdks":[],"version_name":null}}"#)],
         );
-        let t = l.request("张三", &["release", "transition", &r1id, "--to", "in_test"]);
-        l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
+        l.moved(&["release", "transition", &r1id, "--to", "in_test"]);
         let t = l.request(
             "张三",
             &["release", "transition", &r1id, "--to", "approved"],
@@ -428,8 +428,7 @@ fn the_whole_ledger_flow_on_every_backend() {
             "{backend}: app launch still open: {open:?}"
         );
         l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
-        let t = l.request("张三", &["release", "transition", &r1id, "--to", "live"]);
-        l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
+        l.moved(&["release", "transition", &r1id, "--to", "live"]);
 
         // Release 2: the change gate.
         let r2 = l.json(
@@ -447,8 +446,7 @@ fn the_whole_ledger_flow_on_every_backend() {
         );
         let r2id = r2["release"]["id"].as_str().unwrap().to_string();
         assert!(r2["continuity_alerts"].as_array().unwrap().is_empty());
-        let t = l.request("张三", &["release", "transition", &r2id, "--to", "in_test"]);
-        l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
+        l.moved(&["release", "transition", &r2id, "--to", "in_test"]);
         let t = l.request(
             "张三",
             &["release", "transition", &r2id, "--to", "approved"],
@@ -460,8 +458,7 @@ fn the_whole_ledger_flow_on_every_backend() {
             "{backend}: change gate still open: {open:?}"
         );
         l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
-        let t = l.request("张三", &["release", "transition", &r2id, "--to", "live"]);
-        l.ok("李四", &["gate", "approve", &t, "--role", "approver"]);
+        l.moved(&["release", "transition", &r2id, "--to", "live"]);
         let shown = l.json("张三", &["app", "show", "手机银行", "--format", "json"]);
         assert_eq!(shown["app"]["state"], "live");
         let states: Vec<(&str, &str)> = shown["releases"]
