@@ -921,14 +921,7 @@ impl Tx {
             e.set_id(new_id());
         }
         e.set_version(1);
-        let problems = e.problems();
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid {
-                kind: E::KIND,
-                id: e.id().to_string(),
-                problems,
-            });
-        }
+        validate(e)?;
         let m = to_map(e);
         let vals = bound_values(&m, E::COLUMNS);
         let sql = insert_sql(E::KIND, E::COLUMNS);
@@ -967,14 +960,7 @@ impl Tx {
         if before_json == serde_json::to_string(e).expect("entities serialise") {
             return Ok(false);
         }
-        let problems = e.problems();
-        if !problems.is_empty() {
-            return Err(StoreError::Invalid {
-                kind: E::KIND,
-                id: e.id().to_string(),
-                problems,
-            });
-        }
+        validate(e)?;
         e.set_version(expected + 1);
         let m = to_map(e);
         let set_cols: Vec<&(&str, Col)> = E::COLUMNS.iter().filter(|(c, _)| *c != "id").collect();
@@ -1142,6 +1128,20 @@ impl Tx {
     pub async fn rollback(self) -> Result<()> {
         both_tx!(self.inner, t => t.rollback().await?);
         Ok(())
+    }
+}
+
+/// The record's own rules (the domain's `problems`).
+fn validate<E: Stored>(e: &E) -> Result<()> {
+    let problems = e.problems();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid {
+            kind: E::KIND,
+            id: e.id().to_string(),
+            problems,
+        })
     }
 }
 
