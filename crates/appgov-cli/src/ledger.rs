@@ -870,7 +870,43 @@ async fn app_show(store: &Store, key: &str, format: OutFormat) -> Result<ExitCod
             t.id
         );
     }
-    println!("  审计记录      {} 条", history.len());
+    // The SDK inventory of the current release (latest that may be
+    // distributed, else the latest analysed).
+    let current = releases
+        .iter()
+        .filter(|r| r.state.may_be_distributed())
+        .max_by_key(|r| (r.version_code, r.id.clone()))
+        .or_else(|| {
+            releases
+                .iter()
+                .max_by_key(|r| (r.version_code, r.id.clone()))
+        });
+    if let Some(r) = current {
+        let sdks = store.find::<SdkUsage>("release_id", &r.id).await?;
+        println!(
+            "  SDK ({} {})  {}",
+            r.version_name.as_deref().unwrap_or("?"),
+            r.state.as_str(),
+            if sdks.is_empty() {
+                "—".to_string()
+            } else {
+                sdks.iter()
+                    .map(|u| u.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            }
+        );
+    }
+    println!("  审计记录      {} 条（最近的在下）", history.len());
+    for e in history.iter().rev().take(8).rev() {
+        println!(
+            "    {}  {}  {} {}",
+            e.at.get(..19).unwrap_or(&e.at),
+            e.actor,
+            e.action,
+            e.object_kind
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
