@@ -187,12 +187,24 @@ impl Store {
     /// Opens the store: creates the data directory, connects, brings the
     /// schema up to date.
     pub async fn open(cfg: &StoreConfig) -> Result<Store> {
+        #[cfg(unix)]
+        let fresh = !cfg.data_dir.exists();
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
             StoreError::Config(format!(
                 "cannot create data directory {}: {e}",
                 cfg.data_dir.display()
             ))
         })?;
+        // The ledger names people and holds packages and evidence: a data
+        // directory appgov creates is readable by its owner only.
+        #[cfg(unix)]
+        if fresh {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&cfg.data_dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| {
+                    StoreError::Config(format!("cannot restrict {}: {e}", cfg.data_dir.display()))
+                })?;
+        }
         let files = FileStore::open(&cfg.data_dir)?;
         let url = match &cfg.database_url {
             Some(u) if !u.trim().is_empty() => u.clone(),

@@ -432,3 +432,15 @@ async fn ledger_pages_filter_search_and_sort() {
         assert_eq!(second.total, 4);
     }
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("appgov-data");
+    let store = Store::open(&StoreConfig::new(&data)).await.unwrap();
+    let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
+    store.close().await;
+}
