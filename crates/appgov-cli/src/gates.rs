@@ -262,17 +262,35 @@ pub async fn snapshot_for(store: &Store, app_id: &str) -> Result<LedgerSnapshot>
     })
 }
 
-pub async fn full_snapshot(store: &Store) -> Result<LedgerSnapshot> {
+/// What the ledger-wide views read: everything, except that findings and
+/// SDK usages — by far the largest tables — are loaded only for each app's
+/// current release, the only release the views judge them on (drift and
+/// consolidation). Certificate continuity needs every release, so releases
+/// are all loaded.
+pub async fn views_snapshot(store: &Store) -> Result<LedgerSnapshot> {
+    let apps: Vec<App> = store.all().await?;
+    let releases: Vec<Release> = store.all().await?;
+    let mut by_app: std::collections::HashMap<&str, Vec<&Release>> = Default::default();
+    for r in &releases {
+        by_app.entry(r.app_id.as_str()).or_default().push(r);
+    }
+    let current: Vec<String> = by_app
+        .values()
+        .filter_map(|rs| appgov_ledger::views::current_release(rs.iter().copied()))
+        .map(|r| r.id.clone())
+        .collect();
+    let findings = store.find_in("release_id", &current).await?;
+    let sdk_usages = store.find_in("release_id", &current).await?;
     Ok(LedgerSnapshot {
         org_nodes: store.all().await?,
         persons: store.all().await?,
-        apps: store.all().await?,
+        apps,
         identities: store.all().await?,
         accounts: store.all().await?,
         listings: store.all().await?,
-        releases: store.all().await?,
-        findings: store.all().await?,
-        sdk_usages: store.all().await?,
+        releases,
+        findings,
+        sdk_usages,
         third_parties: store.all().await?,
         agreements: store.all().await?,
         filings: store.all().await?,

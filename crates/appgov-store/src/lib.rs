@@ -377,6 +377,30 @@ impl Store {
         })
     }
 
+    /// Records whose `column` is one of `values` (queried in chunks of 500,
+    /// so any number of values works on both backends).
+    pub async fn find_in<E: Stored>(&self, column: &str, values: &[String]) -> Result<Vec<E>> {
+        let col = checked_column::<E>(column)?;
+        let mut out = Vec::new();
+        for chunk in values.chunks(500) {
+            let marks = (1..=chunk.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = select_sql::<E>(&format!("WHERE {col} IN ({marks}) ORDER BY id"));
+            both!(&self.pool, p => {
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for v in chunk {
+                    q = q.bind(v.clone());
+                }
+                for r in q.fetch_all(p).await? {
+                    out.push(decode_row::<E, _>(&r)?);
+                }
+            });
+        }
+        Ok(out)
+    }
+
     /// Every record of a kind, ordered by id.
     pub async fn all<E: Stored>(&self) -> Result<Vec<E>> {
         let sql = select_sql::<E>("ORDER BY id");
