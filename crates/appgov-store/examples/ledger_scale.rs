@@ -740,7 +740,7 @@ async fn run(a: &Args) -> Result<Value, BoxError> {
                 tx.commit().await?;
                 commit_time += tc.elapsed();
                 commits += 1;
-                if commits % 10 == 0 {
+                if commits.is_multiple_of(10) {
                     progress(&format!(
                         "{} releases, {:.0} rows/s",
                         counts.0,
