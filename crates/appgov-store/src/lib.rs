@@ -138,8 +138,14 @@ macro_rules! bind_all {
 }
 
 /// The migrations, in order. Portable SQL (see the file's header).
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "ledger", include_str!("../migrations/0001_ledger.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "ledger", include_str!("../migrations/0001_ledger.sql")),
+    (
+        2,
+        "app page indexes",
+        include_str!("../migrations/0002_app_page_indexes.sql"),
+    ),
+];
 
 /// The ledger's store.
 #[derive(Clone)]
