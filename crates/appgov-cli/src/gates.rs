@@ -14,7 +14,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use appgov_knowledge::Knowledge;
 use appgov_ledger::autocheck::{GateSubject, auto_checks, release_diff};
 use appgov_ledger::model::*;
-use appgov_ledger::views::LedgerSnapshot;
 use appgov_ledger::vocab::TransitionStatus;
 use appgov_ledger::{
     AppState, Approval, GateId, GateInput, GateResult, ItemKind, ItemStatus, ReleaseState,
@@ -178,7 +177,7 @@ fn release_add(
         }
         tx.commit().await?;
         // The certificate check against the app's identities, loudly.
-        let snapshot = snapshot_for(&store, &a.id).await?;
+        let snapshot = store.app_snapshot(&a.id).await?;
         let alerts: Vec<_> = appgov_ledger::views::certificate_continuity(&snapshot)
             .into_iter()
             .filter(|c| c.release_id == rel.id)
@@ -218,83 +217,6 @@ fn release_add(
         } else {
             ExitCode::from(3)
         })
-    })
-}
-
-/// The slice of the ledger the gate checks read for one app: the app with
-/// everything that hangs off it, the live apps of its form (the overlap
-/// check), and the small tables (organisation, people, accounts, third
-/// parties, agreements) whole — not the whole ledger, which for a group
-/// with 100,000 apps and a million releases would be seconds per command.
-pub async fn snapshot_for(store: &Store, app_id: &str) -> Result<LedgerSnapshot> {
-    let app: App = store
-        .get(app_id)
-        .await?
-        .ok_or_else(|| anyhow!("app {app_id} missing"))?;
-    let mut apps: Vec<App> = store
-        .find::<App>("form", app.form.as_str())
-        .await?
-        .into_iter()
-        .filter(|a| a.id != app.id && appgov_ledger::views::is_live(a.state))
-        .collect();
-    apps.push(app.clone());
-    let releases: Vec<Release> = store.find("app_id", app_id).await?;
-    let mut findings = Vec::new();
-    let mut sdk_usages = Vec::new();
-    for r in &releases {
-        findings.extend(store.find::<ReleaseFinding>("release_id", &r.id).await?);
-        sdk_usages.extend(store.find::<SdkUsage>("release_id", &r.id).await?);
-    }
-    Ok(LedgerSnapshot {
-        org_nodes: store.all().await?,
-        persons: store.all().await?,
-        apps,
-        identities: store.find("app_id", app_id).await?,
-        accounts: store.all().await?,
-        listings: store.find("app_id", app_id).await?,
-        releases,
-        findings,
-        sdk_usages,
-        third_parties: store.all().await?,
-        agreements: store.all().await?,
-        filings: store.find("app_id", app_id).await?,
-        metrics: store.find("app_id", app_id).await?,
-    })
-}
-
-/// What the ledger-wide views read: everything, except that findings and
-/// SDK usages — by far the largest tables — are loaded only for each app's
-/// current release, the only release the views judge them on (drift and
-/// consolidation). Certificate continuity needs every release, so releases
-/// are all loaded.
-pub async fn views_snapshot(store: &Store) -> Result<LedgerSnapshot> {
-    let apps: Vec<App> = store.all().await?;
-    let releases: Vec<Release> = store.all().await?;
-    let mut by_app: std::collections::HashMap<&str, Vec<&Release>> = Default::default();
-    for r in &releases {
-        by_app.entry(r.app_id.as_str()).or_default().push(r);
-    }
-    let current: Vec<String> = by_app
-        .values()
-        .filter_map(|rs| appgov_ledger::views::current_release(rs.iter().copied()))
-        .map(|r| r.id.clone())
-        .collect();
-    let findings = store.find_in("release_id", &current).await?;
-    let sdk_usages = store.find_in("release_id", &current).await?;
-    Ok(LedgerSnapshot {
-        org_nodes: store.all().await?,
-        persons: store.all().await?,
-        apps,
-        identities: store.all().await?,
-        accounts: store.all().await?,
-        listings: store.all().await?,
-        releases,
-        findings,
-        sdk_usages,
-        third_parties: store.all().await?,
-        agreements: store.all().await?,
-        filings: store.all().await?,
-        metrics: store.all().await?,
     })
 }
 
@@ -454,7 +376,7 @@ async fn evaluate_move(store: &Store, t: &Transition) -> Result<Evaluated> {
             }
         }
     }
-    let snapshot = snapshot_for(store, &app.id).await?;
+    let snapshot = store.app_snapshot(&app.id).await?;
     let reviewed: BTreeSet<String> = records
         .iter()
         .filter_map(|r| r.item.strip_prefix("diff:").map(str::to_string))

@@ -1127,13 +1127,15 @@ pub fn audit(s: &StoreArgs, cmd: &AuditCmd) -> Result<ExitCode> {
                 format,
             } => {
                 let mut r = store.verify_audit().await?;
-                if let Some(h) = expect_head {
-                    if !store.has_event_hash(h).await? {
-                        r.chain.push(appgov_store::ChainProblem {
-                            seq: 0,
-                            problem: format!("the expected head {h} is not in the trail (history rewritten)"),
-                        });
-                    }
+                if let Some(h) = expect_head
+                    && !store.has_event_hash(h).await?
+                {
+                    r.chain.push(appgov_store::ChainProblem {
+                        seq: 0,
+                        problem: format!(
+                            "the expected head {h} is not in the trail (history rewritten)"
+                        ),
+                    });
                 }
                 if *format == OutFormat::Json {
                     println!("{}", serde_json::to_string_pretty(&r)?);

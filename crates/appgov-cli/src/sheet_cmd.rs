@@ -100,7 +100,7 @@ fn views(s: &StoreArgs, only: &[ViewKind], format: crate::ledger::OutFormat) -> 
     let want = |k| only.is_empty() || only.contains(&k);
     let v = runtime()?.block_on(async {
         let store = open(s).await?;
-        let snapshot = crate::gates::views_snapshot(&store).await;
+        let snapshot = store.views_snapshot().await;
         store.close().await;
         let snapshot = snapshot?;
         anyhow::Ok(appgov_ledger::views::ledger_views(

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use appgov_ledger::{
     ActivityMetric, App, AppForm, AppIdentity, AppState, ConsolidationRules, FiledFacts, Filing,
-    FilingKind, FilingState, LedgerSnapshot, Listing, MinorsPolicy, Platform, Release,
-    ReleaseFinding, ReleaseState, SdkUsage, Transition, UserSegment, ledger_views,
+    FilingKind, FilingState, Listing, MinorsPolicy, Platform, Release, ReleaseFinding,
+    ReleaseState, SdkUsage, Transition, UserSegment, ledger_views,
 };
 use appgov_sheet::LedgerRow;
 use appgov_store::{AppQuery, AppSort, Store, StoreConfig};
@@ -946,23 +946,9 @@ async fn run(a: &Args) -> Result<Value, BoxError> {
     drop(identities);
 
     // 5. The derived views.
-    progress("loading the full snapshot");
+    progress("loading the views snapshot (findings and SDK usages of current releases only)");
     let t = Instant::now();
-    let snapshot = LedgerSnapshot {
-        org_nodes: store.all().await?,
-        persons: store.all().await?,
-        apps: store.all().await?,
-        identities: store.all().await?,
-        accounts: store.all().await?,
-        listings: store.all().await?,
-        releases: store.all().await?,
-        findings: store.all().await?,
-        sdk_usages: store.all().await?,
-        third_parties: store.all().await?,
-        agreements: store.all().await?,
-        filings: store.all().await?,
-        metrics: store.all().await?,
-    };
+    let snapshot = store.views_snapshot().await?;
     let load_s = t.elapsed().as_secs_f64();
     let records = snapshot.org_nodes.len()
         + snapshot.persons.len()

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod columns;
 pub mod files;
 mod rows;
+mod snapshot;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

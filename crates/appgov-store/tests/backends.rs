@@ -444,3 +444,71 @@ async fn a_new_data_directory_is_private() {
     assert_eq!(mode, 0o700);
     store.close().await;
 }
+
+/// The trimmed snapshot the views load gives the same views as the whole
+/// ledger, while leaving out findings and SDK usages of older releases.
+#[tokio::test]
+async fn the_views_snapshot_gives_the_views_of_the_whole_ledger() {
+    use appgov_ledger::views::{ConsolidationRules, LedgerSnapshot, ledger_views};
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        insert_all(&store).await;
+        // An older, superseded release with its own finding and SDK.
+        let mut tx = store.write("测试员").await.unwrap();
+        let mut old: Release = sample();
+        old.id = "r-0".into();
+        old.version_code = Some(800);
+        old.state = appgov_ledger::ReleaseState::Superseded;
+        old.signer_sha256 = vec!["f".repeat(64)];
+        tx.insert(&mut old).await.unwrap();
+        let mut f: ReleaseFinding = sample();
+        f.id = "f-0".into();
+        f.release_id = "r-0".into();
+        tx.insert(&mut f).await.unwrap();
+        let mut u: SdkUsage = sample();
+        u.id = "s-0".into();
+        u.release_id = "r-0".into();
+        u.sdk = "jpush".into();
+        tx.insert(&mut u).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let whole = LedgerSnapshot {
+            org_nodes: store.all().await.unwrap(),
+            persons: store.all().await.unwrap(),
+            apps: store.all().await.unwrap(),
+            identities: store.all().await.unwrap(),
+            accounts: store.all().await.unwrap(),
+            listings: store.all().await.unwrap(),
+            releases: store.all().await.unwrap(),
+            findings: store.all().await.unwrap(),
+            sdk_usages: store.all().await.unwrap(),
+            third_parties: store.all().await.unwrap(),
+            agreements: store.all().await.unwrap(),
+            filings: store.all().await.unwrap(),
+            metrics: store.all().await.unwrap(),
+        };
+        let trimmed = store.views_snapshot().await.unwrap();
+        assert_eq!(trimmed.findings.len(), 1, "{}", b.name);
+        assert_eq!(trimmed.sdk_usages.len(), 1);
+        assert_eq!(trimmed.releases.len(), 2);
+        let rules = ConsolidationRules::default();
+        let (a, t) = (
+            ledger_views(&whole, &rules, "2026-12-02"),
+            ledger_views(&trimmed, &rules, "2026-12-02"),
+        );
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::to_value(&t).unwrap(),
+            "{}",
+            b.name
+        );
+        // The old release's unknown key is still found.
+        assert_eq!(t.continuity.len(), 1);
+        // One app's slice: its releases, findings and SDKs only.
+        let one = store.app_snapshot("a-mobile").await.unwrap();
+        assert_eq!(
+            (one.releases.len(), one.findings.len(), one.sdk_usages.len()),
+            (2, 2, 2)
+        );
+    }
+}
