@@ -700,39 +700,3 @@ mod props {
         }
     }
 }
-
-/// Scale: 100,000 apps (the benchmark size) through both formats.
-/// Ignored by default (slow in debug builds); run with
-/// `cargo test -p appgov-sheet --release --test sheet scale -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn scale_100k_rows() {
-    let rows: Vec<LedgerRow> = (0..100_000)
-        .map(|i| {
-            let mut r = full_row();
-            r.name = format!("应用{i}");
-            r.package = Some(format!("com.example.app{i}"));
-            r
-        })
-        .collect();
-    let t = std::time::Instant::now();
-    let csv = write_csv(&rows);
-    let t_csv_w = t.elapsed();
-    let t = std::time::Instant::now();
-    let back = read_csv(&csv, &Mapping::new(), &Limits::default()).unwrap();
-    let t_csv_r = t.elapsed();
-    assert!(back.is_clean());
-    let t = std::time::Instant::now();
-    let xlsx = write_xlsx(&rows, HeaderLanguage::Chinese).unwrap();
-    let t_x_w = t.elapsed();
-    let t = std::time::Instant::now();
-    let back = read_xlsx(&xlsx, None, &Mapping::new(), &Limits::default()).unwrap();
-    let t_x_r = t.elapsed();
-    assert_eq!(back.rows.len(), 100_000);
-    assert!(back.is_clean());
-    println!(
-        "100k rows: CSV {} MB write {t_csv_w:?} read {t_csv_r:?}; XLSX {} MB write {t_x_w:?} read {t_x_r:?}",
-        csv.len() >> 20,
-        xlsx.len() >> 20
-    );
-}
