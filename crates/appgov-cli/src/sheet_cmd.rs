@@ -436,53 +436,17 @@ async fn write_rows(
             *slot = Some(id);
         }
         let [responsible, tech, security, data] = ids;
-        let mut app = App {
-            id: String::new(),
-            name: r.name.clone(),
-            aliases: r.aliases.clone(),
-            form: r.form,
+        let mut app = r.to_app(appgov_sheet::RowRefs {
             operator_id: operator,
-            purpose: r.purpose.clone(),
-            functions: r.functions.clone(),
-            user_segment: r.user_segment,
-            regions: r.regions.clone(),
             department_id,
             responsible_person_id: responsible,
             tech_owner_id: tech,
             security_owner_id: security,
             data_owner_id: data,
-            state: r.state,
-            important_system: r.important_system,
-            mlps_level: r.mlps_level,
-            elderly_mode: r.elderly_mode,
-            minors_policy: r.minors_policy,
-            privacy_policy_url: r.privacy_policy_url.clone(),
-            complaint_channel: r.complaint_channel.clone(),
-            third_party_operated: r.third_party_operated,
-            merged_into: None,
-            version: 0,
-        };
+        });
         tx.insert(&mut app).await.map_err(|e| row_err(*n, e))?;
         new_apps += 1;
-        if let Some(pkg) = &r.package {
-            let mut identity = AppIdentity {
-                id: String::new(),
-                app_id: app.id.clone(),
-                platform: r.form.platform(),
-                identifier: pkg.clone(),
-                developer_id: None,
-                certificates: r
-                    .certificates
-                    .iter()
-                    .map(|c| KnownCertificate {
-                        sha256: c.clone(),
-                        subject: None,
-                        not_after: None,
-                    })
-                    .collect(),
-                key_custodian: None,
-                version: 0,
-            };
+        if let Some(mut identity) = r.to_identity(&app.id) {
             tx.insert(&mut identity).await.map_err(|e| row_err(*n, e))?;
         }
         if (i + 1) % 1000 == 0 {

@@ -22,7 +22,7 @@ mod xlsx;
 pub use csv_io::{read_csv, write_csv, write_csv_in};
 pub use field::{Field, HeaderLanguage, Mapping, Target};
 pub use read::{Column, RowOutcome, Sheet};
-pub use row::LedgerRow;
+pub use row::{LedgerRow, RowRefs};
 pub use xlsx::{read_xlsx, write_xlsx};
 
 /// Caps on what an import reads. The defaults fit a bank's ledger (a few

@@ -353,46 +353,59 @@ impl Problems {
     }
 }
 
-/// What `App` and `AppIdentity` say about the record this row becomes.
-pub(crate) fn domain_problems(row: &LedgerRow) -> Vec<String> {
-    use appgov_ledger::Entity;
-    let app = App {
-        id: "sheet".into(),
-        name: row.name.clone(),
-        aliases: row.aliases.clone(),
-        form: row.form,
-        operator_id: None,
-        purpose: row.purpose.clone(),
-        functions: row.functions.clone(),
-        user_segment: row.user_segment,
-        regions: row.regions.clone(),
-        department_id: None,
-        responsible_person_id: None,
-        tech_owner_id: None,
-        security_owner_id: None,
-        data_owner_id: None,
-        state: row.state,
-        important_system: row.important_system,
-        mlps_level: row.mlps_level,
-        elderly_mode: row.elderly_mode,
-        minors_policy: row.minors_policy,
-        privacy_policy_url: row.privacy_policy_url.clone(),
-        complaint_channel: row.complaint_channel.clone(),
-        third_party_operated: row.third_party_operated,
-        merged_into: None,
-        version: 1,
-    };
-    let mut p = app.problems();
-    if row.package.is_some() || !row.certificates.is_empty() {
-        let identity = AppIdentity {
-            id: "sheet".into(),
-            app_id: "sheet".into(),
-            platform: row.form.platform(),
-            // An identity needs an identifier; certificates without a package
-            // are still checked.
-            identifier: row.package.clone().unwrap_or_else(|| "x.y".into()),
+/// The records a row names by *name*, as ids the store resolved.
+#[derive(Debug, Clone, Default)]
+pub struct RowRefs {
+    pub operator_id: Option<String>,
+    pub department_id: Option<String>,
+    pub responsible_person_id: Option<String>,
+    pub tech_owner_id: Option<String>,
+    pub security_owner_id: Option<String>,
+    pub data_owner_id: Option<String>,
+}
+
+impl LedgerRow {
+    /// The app this row becomes (id and version are the store's).
+    pub fn to_app(&self, refs: RowRefs) -> App {
+        App {
+            id: String::new(),
+            name: self.name.clone(),
+            aliases: self.aliases.clone(),
+            form: self.form,
+            operator_id: refs.operator_id,
+            purpose: self.purpose.clone(),
+            functions: self.functions.clone(),
+            user_segment: self.user_segment,
+            regions: self.regions.clone(),
+            department_id: refs.department_id,
+            responsible_person_id: refs.responsible_person_id,
+            tech_owner_id: refs.tech_owner_id,
+            security_owner_id: refs.security_owner_id,
+            data_owner_id: refs.data_owner_id,
+            state: self.state,
+            important_system: self.important_system,
+            mlps_level: self.mlps_level,
+            elderly_mode: self.elderly_mode,
+            minors_policy: self.minors_policy,
+            privacy_policy_url: self.privacy_policy_url.clone(),
+            complaint_channel: self.complaint_channel.clone(),
+            third_party_operated: self.third_party_operated,
+            merged_into: None,
+            version: 0,
+        }
+    }
+
+    /// The identity this row records (a package, and the certificates it
+    /// may be signed with), for the app `app_id`.
+    pub fn to_identity(&self, app_id: &str) -> Option<AppIdentity> {
+        let package = self.package.clone()?;
+        Some(AppIdentity {
+            id: String::new(),
+            app_id: app_id.to_string(),
+            platform: self.form.platform(),
+            identifier: package,
             developer_id: None,
-            certificates: row
+            certificates: self
                 .certificates
                 .iter()
                 .map(|c| KnownCertificate {
@@ -402,9 +415,25 @@ pub(crate) fn domain_problems(row: &LedgerRow) -> Vec<String> {
                 })
                 .collect(),
             key_custodian: None,
-            version: 1,
-        };
-        p.extend(identity.problems());
+            version: 0,
+        })
+    }
+}
+
+/// What `App` and `AppIdentity` say about the record this row becomes.
+pub(crate) fn domain_problems(row: &LedgerRow) -> Vec<String> {
+    use appgov_ledger::Entity;
+    let mut app = row.to_app(RowRefs::default());
+    app.id = "sheet".into();
+    let mut p = app.problems();
+    if row.package.is_some() || !row.certificates.is_empty() {
+        // An identity needs an identifier; certificates without a package
+        // are still checked.
+        let mut probe = row.clone();
+        probe.package.get_or_insert_with(|| "x.y".into());
+        if let Some(identity) = probe.to_identity("sheet") {
+            p.extend(identity.problems());
+        }
     }
     p
 }
