@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow, bail};
+use appgov_ledger::AppState;
 use appgov_ledger::model::*;
 use appgov_ledger::vocab::*;
-use appgov_ledger::{AppState, app_move};
 use appgov_store::{AppQuery, AppSort, Store, StoreConfig, Stored};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::Value;
@@ -539,51 +539,7 @@ pub enum SortKey {
     Created,
 }
 
-fn new_app(name: &str, form: AppForm) -> App {
-    App {
-        id: String::new(),
-        name: name.to_string(),
-        aliases: vec![],
-        form,
-        operator_id: None,
-        purpose: None,
-        functions: vec![],
-        user_segment: None,
-        regions: vec![],
-        department_id: None,
-        responsible_person_id: None,
-        tech_owner_id: None,
-        security_owner_id: None,
-        data_owner_id: None,
-        state: AppState::Proposed,
-        important_system: false,
-        mlps_level: None,
-        elderly_mode: false,
-        minors_policy: None,
-        privacy_policy_url: None,
-        complaint_channel: None,
-        third_party_operated: false,
-        merged_into: None,
-        version: 0,
-    }
-}
-
-/// The institution at the root of `org`'s branch (the app's operator).
-fn institution_of(orgs: &[OrgNode], mut id: Option<String>) -> Option<String> {
-    let mut guard = 0;
-    while let Some(i) = id {
-        let o = orgs.iter().find(|o| o.id == i)?;
-        if matches!(o.kind, OrgKind::Institution | OrgKind::Subsidiary) {
-            return Some(o.id.clone());
-        }
-        id = o.parent_id.clone();
-        guard += 1;
-        if guard > 64 {
-            return None;
-        }
-    }
-    None
-}
+use appgov_workflow::apps::{NewIdentity, new_app};
 
 pub fn app(s: &StoreArgs, cmd: &AppCmd) -> Result<ExitCode> {
     runtime()?.block_on(async {
@@ -624,24 +580,15 @@ pub fn app(s: &StoreArgs, cmd: &AppCmd) -> Result<ExitCode> {
             }
             AppCmd::Transition { app, to, reason } => {
                 let a = resolve_app(&store, app).await?;
-                let to = AppState::parse(to).ok_or_else(|| {
-                    anyhow!(
-                        "unknown state {to:?} (one of: {})",
-                        AppState::ALL.map(|s| s.as_str()).join(", ")
-                    )
-                })?;
-                let gate = app_move(a.state, to)?;
-                crate::gates::request(
-                    s,
+                let t = appgov_workflow::moves::request_app_move(
                     &store,
-                    App::KIND,
+                    &s.actor()?,
                     &a.id,
-                    a.state.as_str(),
-                    to.as_str(),
-                    gate,
+                    to,
                     reason,
                 )
                 .await?;
+                crate::gates::print_requested(&t);
                 ExitCode::SUCCESS
             }
         };
@@ -660,40 +607,11 @@ async fn app_add(s: &StoreArgs, store: &Store, a: &AppAddArgs) -> Result<ExitCod
     if let Some(p) = &a.responsible {
         app.responsible_person_id = Some(resolve_person(store, p).await?.id);
     }
-    if app.operator_id.is_none() {
-        let orgs = store.all::<OrgNode>().await?;
-        app.operator_id = institution_of(&orgs, app.department_id.clone()).or_else(|| {
-            let roots: Vec<_> = orgs
-                .iter()
-                .filter(|o| o.kind == OrgKind::Institution)
-                .collect();
-            (roots.len() == 1).then(|| roots[0].id.clone())
-        });
-    }
-    let mut tx = store.write(&s.actor()?).await?;
-    tx.insert(&mut app).await?;
-    if let Some(pkg) = &a.package {
-        let mut identity = AppIdentity {
-            id: String::new(),
-            app_id: app.id.clone(),
-            platform: form.platform(),
-            identifier: pkg.clone(),
-            developer_id: None,
-            certificates: a
-                .cert
-                .iter()
-                .map(|c| KnownCertificate {
-                    sha256: c.trim().to_lowercase().replace(':', ""),
-                    subject: None,
-                    not_after: None,
-                })
-                .collect(),
-            key_custodian: None,
-            version: 0,
-        };
-        tx.insert(&mut identity).await?;
-    }
-    tx.commit().await?;
+    let identity = a.package.as_ref().map(|pkg| NewIdentity {
+        identifier: pkg.clone(),
+        certificates: a.cert.clone(),
+    });
+    let (app, _) = appgov_workflow::apps::add_app(store, &s.actor()?, app, identity).await?;
     println!("{}", app.id);
     Ok(ExitCode::SUCCESS)
 }
@@ -710,6 +628,7 @@ async fn app_list(store: &Store, a: &AppListArgs) -> Result<ExitCode> {
             Some(d) => Some(resolve_org(store, d).await?.id),
             None => None,
         },
+        within_orgs: None,
         search: a.search.clone(),
         sort: match a.sort {
             SortKey::Name => AppSort::Name,

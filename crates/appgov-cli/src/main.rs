@@ -7,8 +7,8 @@ mod gates;
 mod ledger;
 mod rules;
 mod scan;
+mod serve;
 mod sheet_cmd;
-mod source;
 mod text;
 
 use std::process::ExitCode;
@@ -74,6 +74,12 @@ enum Command {
     /// Database administration: copy the ledger to another database.
     #[command(subcommand)]
     Db(ledger::DbCmd),
+    /// The web platform: pages in Chinese (and English) for the ledger,
+    /// releases and gates, the REST API for CI, background scans. Starts
+    /// on the embedded SQLite in the data directory with no configuration;
+    /// prints its URL and, on first start, a one-time link that creates
+    /// the first administrator.
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -92,6 +98,7 @@ fn main() -> ExitCode {
         Command::Record(cmd) => ledger::record(&cli.store, &cmd),
         Command::Audit(cmd) => ledger::audit(&cli.store, &cmd),
         Command::Db(cmd) => ledger::db(&cli.store, &cmd),
+        Command::Serve(args) => serve::run(&cli.store, &args),
     };
     match result {
         Ok(code) => code,

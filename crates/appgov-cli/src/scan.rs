@@ -2,23 +2,20 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
 use anyhow::{Context, Result, bail};
-use appgov_analyzer::{Options, Sections, analyze, input_info};
+use appgov_analyzer::{Options, Sections};
 use appgov_checks::{Analysis, Finding, Limit, PackerHit, Policy, SdkHit, Severity};
-use appgov_facts::{Facts, InputInfo};
+use appgov_facts::Facts;
 use appgov_knowledge::Knowledge;
 use appgov_links::{LinkChecker, LinkOptions, Now};
 use clap::{Args, ValueEnum};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use serde::Serialize;
-
-use crate::source::FileSource;
 
 /// Extensions picked up when a directory is given.
 const PACKAGE_EXTENSIONS: &[&str] = &["apk", "aab", "apks", "xapk", "apkm"];
@@ -128,10 +125,9 @@ pub(crate) fn load_policy(path: Option<&Path>, knowledge: &Knowledge) -> Result<
     let Some(path) = path else { return Ok(None) };
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read policy {}", path.display()))?;
-    let rules: Vec<&str> = appgov_checks::RULES.iter().map(|r| r.meta().id).collect();
-    let sdks: Vec<&str> = knowledge.sdks.iter().map(|s| s.id.as_str()).collect();
-    let policy =
-        Policy::parse(&text, &rules, &sdks).with_context(|| format!("in {}", path.display()))?;
+    let policy = appgov_workflow::parse_policy(&text, knowledge)
+        .map_err(anyhow::Error::msg)
+        .with_context(|| format!("in {}", path.display()))?;
     Ok(Some(policy))
 }
 
@@ -179,10 +175,7 @@ pub(crate) fn parse_date(s: &str) -> Result<String, String> {
     }
 }
 
-pub(crate) fn today_utc() -> String {
-    let d = time::OffsetDateTime::now_utc().date();
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-}
+pub(crate) use appgov_workflow::{now_rfc3339, today_utc};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -216,32 +209,6 @@ struct ReportContext<'a> {
     knowledge: &'a Knowledge,
     checked_on: &'a str,
     generated: &'a str,
-}
-
-/// Now in UTC as RFC 3339 (`2026-12-01T08:30:00Z`), or the time
-/// `SOURCE_DATE_EPOCH` gives, for reproducible reports.
-pub fn now_rfc3339() -> String {
-    let t = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
-        .unwrap_or_else(time::OffsetDateTime::now_utc);
-    rfc3339(t)
-}
-
-/// `2026-12-01T08:30:00Z`: UTC to the second, as reports and link checks
-/// record times.
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 pub fn run(args: &ScanArgs) -> Result<ExitCode> {
@@ -488,33 +455,7 @@ fn write_report_file(
 }
 
 /// Analyse one file; I/O failures and (defensively) panics become the facts' `error`.
-pub(crate) fn scan_one(path: &Path, options: &Options) -> Facts {
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let source = match FileSource::open(path) {
-        Ok(s) => s,
-        Err(e) => {
-            return Facts::failed(
-                "android",
-                InputInfo {
-                    file_name,
-                    ..InputInfo::default()
-                },
-                format!("cannot open file: {e}"),
-            );
-        }
-    };
-    match catch_unwind(AssertUnwindSafe(|| analyze(&source, &file_name, options))) {
-        Ok(facts) => facts,
-        Err(_) => Facts::failed(
-            "android",
-            input_info(&source, &file_name),
-            "internal error: the analyser panicked on this input (please report it with the file's SHA-256)",
-        ),
-    }
-}
+pub(crate) use appgov_workflow::{check_facts as check_one, scan_file as scan_one};
 
 fn report(s: &Scanned) -> Report<'_> {
     Report {
@@ -526,31 +467,6 @@ fn report(s: &Scanned) -> Report<'_> {
         suppressed: &s.analysis.suppressed,
         limits: &s.analysis.limits,
     }
-}
-
-/// Runs the checks unless the facts could not be produced (a failed read
-/// would otherwise look like a package with nothing in it).
-pub(crate) fn check_one(
-    facts: &mut Facts,
-    knowledge: &Knowledge,
-    policy: Option<&Policy>,
-    today: &str,
-) -> Analysis {
-    let empty = Analysis::empty;
-    if facts.error.is_some() {
-        return empty();
-    }
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        appgov_checks::analyse_with_policy(facts, knowledge, policy, today)
-    }));
-    result.unwrap_or_else(|_| {
-        // Never a silently clean report: the package counts as failed.
-        facts.error = Some(
-            "internal error: the checks panicked on this package (please report it with the file's SHA-256)"
-                .into(),
-        );
-        empty()
-    })
 }
 
 /// Writes `DIR/<file name>.json` (or `<file name>.<sha256 prefix>.json`
@@ -624,7 +540,7 @@ fn link_now() -> Now {
     let t = time::OffsetDateTime::now_utc();
     Now {
         unix: t.unix_timestamp(),
-        rfc3339: rfc3339(t),
+        rfc3339: appgov_workflow::clock::rfc3339(t),
     }
 }
 

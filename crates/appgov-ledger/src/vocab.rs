@@ -4,14 +4,14 @@
 //! spreadsheets banks keep today say "微信小程序", "WeChat mini program" or
 //! "wechat_mini" for the same thing.
 
-use serde::{Deserialize, Serialize};
-
 /// Declares a vocabulary enum. Each variant: `Variant = "machine_name",
-/// "中文", "English" [, "alias", …]`.
+/// "中文", "English" [, "alias", …]`. Exported so other crates' closed
+/// vocabularies (account roles, token scopes) behave the same.
+#[macro_export]
 macro_rules! vocabulary {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $id:literal, $zh:literal, $en:literal $(, $alias:literal)* ;)+ }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name { $($(#[$vm])* #[serde(rename = $id)] $v,)+ }
 
         impl $name {
@@ -23,12 +23,12 @@ macro_rules! vocabulary {
             /// Accepts the machine name, either label or an alias, ignoring
             /// case, surrounding space, `-`/space/`_` differences.
             pub fn parse(s: &str) -> Option<$name> {
-                let key = crate::vocab::fold(s);
+                let key = $crate::vocab::fold(s);
                 $(
-                    if crate::vocab::fold($id) == key
-                        || crate::vocab::fold($zh) == key
-                        || crate::vocab::fold($en) == key
-                        $(|| crate::vocab::fold($alias) == key)* {
+                    if $crate::vocab::fold($id) == key
+                        || $crate::vocab::fold($zh) == key
+                        || $crate::vocab::fold($en) == key
+                        $(|| $crate::vocab::fold($alias) == key)* {
                         return Some($name::$v);
                     }
                 )+
@@ -47,9 +47,9 @@ macro_rules! vocabulary {
         }
 
         impl std::str::FromStr for $name {
-            type Err = crate::vocab::UnknownTerm;
+            type Err = $crate::vocab::UnknownTerm;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::parse(s).ok_or_else(|| crate::vocab::UnknownTerm {
+                $name::parse(s).ok_or_else(|| $crate::vocab::UnknownTerm {
                     vocabulary: stringify!($name),
                     given: s.to_string(),
                     accepted: $name::names(),
@@ -59,7 +59,8 @@ macro_rules! vocabulary {
     };
 }
 
-pub(crate) fn fold(s: &str) -> String {
+#[doc(hidden)]
+pub fn fold(s: &str) -> String {
     s.trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '_' | '-' | '\u{3000}'))

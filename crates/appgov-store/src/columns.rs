@@ -4,6 +4,7 @@
 //! checks it against every entity's fields, and the round-trip tests check it
 //! against the migrations on both backends.
 
+use appgov_access::{ApiToken, UserAccount};
 use appgov_ledger::model::*;
 
 /// A column's SQL kind.
@@ -89,6 +90,16 @@ stored!(GateRecord, [
     "file_name": Text, "recorded_by": Text, "recorded_at": Text, "statement": Text, "version": Int,
 ]);
 
+stored!(UserAccount, [
+    "id": Text, "login": Text, "display_name": Text, "person_id": Text, "email": Text,
+    "locale": Text, "grants": Json, "source": Text, "oidc_issuer": Text, "oidc_subject": Text,
+    "disabled": Bool, "created_at": Text, "version": Int,
+]);
+stored!(ApiToken, [
+    "id": Text, "user_id": Text, "name": Text, "token_sha256": Text, "hint": Text,
+    "scopes": Json, "created_at": Text, "expires_at": Text, "revoked_at": Text, "version": Int,
+]);
+
 /// Every table the store audits, in an order where references point
 /// backwards (for copying and verifying).
 pub const TABLES: &[&str] = &[
@@ -108,6 +119,8 @@ pub const TABLES: &[&str] = &[
     ActivityMetric::KIND,
     Transition::KIND,
     GateRecord::KIND,
+    UserAccount::KIND,
+    ApiToken::KIND,
 ];
 
 /// The columns of a table by name (for code that walks every table).
@@ -129,6 +142,8 @@ pub fn columns_of(table: &str) -> Option<&'static [(&'static str, Col)]> {
         ActivityMetric::KIND => ActivityMetric::COLUMNS,
         Transition::KIND => Transition::COLUMNS,
         GateRecord::KIND => GateRecord::COLUMNS,
+        UserAccount::KIND => UserAccount::COLUMNS,
+        ApiToken::KIND => ApiToken::COLUMNS,
         _ => return None,
     })
 }

@@ -8,9 +8,11 @@
 //! The store persists what appgov-ledger decides; it holds no domain rules
 //! beyond record-level validation, uniqueness and optimistic locking.
 
+pub mod access;
 pub mod audit;
 pub mod columns;
 pub mod files;
+pub mod jobs;
 mod rows;
 mod snapshot;
 
@@ -107,8 +109,8 @@ enum Pool {
 macro_rules! both {
     ($e:expr, $p:ident => $body:expr) => {
         match $e {
-            Pool::Sqlite($p) => $body,
-            Pool::Postgres($p) => $body,
+            $crate::Pool::Sqlite($p) => $body,
+            $crate::Pool::Postgres($p) => $body,
         }
     };
 }
@@ -116,11 +118,14 @@ macro_rules! both {
 macro_rules! both_tx {
     ($e:expr, $t:ident => $body:expr) => {
         match $e {
-            TxInner::Sqlite($t) => $body,
-            TxInner::Postgres($t) => $body,
+            $crate::TxInner::Sqlite($t) => $body,
+            $crate::TxInner::Postgres($t) => $body,
         }
     };
 }
+
+// Visible by path to the modules declared above the definitions.
+pub(crate) use {both, both_tx};
 
 /// Binds a list of [`Bound`] values to a query, in order.
 macro_rules! bind_all {
@@ -145,6 +150,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "app page indexes",
         include_str!("../migrations/0002_app_page_indexes.sql"),
+    ),
+    (
+        3,
+        "accounts, sessions and scan jobs",
+        include_str!("../migrations/0003_accounts_sessions_jobs.sql"),
     ),
 ];
 
@@ -444,6 +454,17 @@ impl Store {
         if let Some(d) = &q.department_id {
             let a = arg(d.clone(), &mut args);
             conds.push(format!("department_id = {a}"));
+        }
+        if let Some(orgs) = &q.within_orgs {
+            if orgs.is_empty() {
+                conds.push("1 = 0".to_string());
+            } else {
+                let list: Vec<String> = orgs.iter().map(|o| arg(o.clone(), &mut args)).collect();
+                conds.push(format!(
+                    "COALESCE(department_id, operator_id) IN ({})",
+                    list.join(", ")
+                ));
+            }
         }
         if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             // Plain substring match on the name and aliases; LIKE's own
@@ -873,6 +894,10 @@ pub struct AppQuery {
     pub form: Option<appgov_ledger::AppForm>,
     pub state: Option<appgov_ledger::AppState>,
     pub department_id: Option<String>,
+    /// Only apps placed (by department, else operator) in one of these org
+    /// nodes — the caller's visible subtrees. None: no restriction; an
+    /// empty list: nothing.
+    pub within_orgs: Option<Vec<String>>,
     pub search: Option<String>,
     pub sort: AppSort,
     pub descending: bool,
@@ -886,6 +911,7 @@ impl Default for AppQuery {
             form: None,
             state: None,
             department_id: None,
+            within_orgs: None,
             search: None,
             sort: AppSort::Name,
             descending: false,

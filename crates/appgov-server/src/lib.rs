@@ -1,0 +1,162 @@
+//! `appgov serve`: the web platform.
+//!
+//! One process: axum on tokio serves the pages (server-rendered, Chinese
+//! first) and the REST API, and runs the background scan workers. State
+//! lives in the store (SQLite in the data directory by default, PostgreSQL
+//! by URL); nothing is kept only in memory that a restart would lose.
+//!
+//! Layout: `auth` (who is asking and may they), `pages/*` (HTML), `api/*`
+//! (JSON + OpenAPI), `render` + `i18n` (templates and words), `assets`
+//! (compiled-in static files), `config`, `state`, `error`.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+pub mod render;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use appgov_knowledge::Knowledge;
+use appgov_store::{Store, StoreConfig};
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use config::ServerConfig;
+use state::AppState;
+
+/// The headers every answer carries: no framing, no sniffing, no inline
+/// script or style (templates use none), no referrer to other sites.
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'";
+
+/// Builds the router over a state.
+pub fn router(state: AppState) -> Router {
+    let upload_limit = (state.config.upload_limit_mib as usize) << 20;
+    let api = Router::new().route("/api/v1/me", get(api::me));
+    let pages = Router::new()
+        .route("/", get(pages::dashboard::dashboard))
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/setup", get(auth::setup_page).post(auth::setup_submit))
+        .route("/lang", get(auth::switch_lang))
+        .route("/assets/{name}", get(assets::asset));
+    let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+        .url("/api/openapi.json", api::ApiDoc::openapi_spec());
+    Router::new()
+        .merge(pages)
+        .merge(api)
+        .merge(docs)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+impl api::ApiDoc {
+    pub fn openapi_spec() -> utoipa::openapi::OpenApi {
+        <api::ApiDoc as utoipa::OpenApi>::openapi()
+    }
+}
+
+/// Opens the store and builds the state.
+pub async fn build(config: ServerConfig) -> anyhow::Result<AppState> {
+    config.validate()?;
+    let store = Store::open(&StoreConfig {
+        data_dir: config.data_dir.clone(),
+        database_url: config.database_url.clone(),
+    })
+    .await?;
+    let messages = i18n::Messages::builtin().map_err(anyhow::Error::msg)?;
+    let templates = render::environment()?;
+    let knowledge = Arc::new(Knowledge::builtin()?);
+    let origin = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.bind));
+    Ok(AppState::new(
+        store,
+        config,
+        messages,
+        templates,
+        knowledge,
+        origin.trim_end_matches('/').to_string(),
+    ))
+}
+
+/// Runs the server until SIGINT or SIGTERM. Prints its URL (and, when no
+/// account exists yet, the one-time setup link) on standard output.
+pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(&config.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let local = listener.local_addr()?;
+    let mut config = config;
+    // Port 0 asks the system for a port: report (and judge origins by) the real one.
+    config.bind = local.to_string();
+    let state = build(config).await?;
+    let app = router(state.clone());
+    let base = state.origin.clone();
+    println!("appgov serve: listening on {base}/");
+    if let Some(token) = auth::setup_token(&state)
+        .await
+        .map_err(|f| anyhow::anyhow!(f.message()))?
+    {
+        println!(
+            "appgov serve: no accounts yet — create the first administrator (link works once): {base}/setup?token={token}"
+        );
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    state.store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

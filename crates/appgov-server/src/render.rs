@@ -1,0 +1,92 @@
+//! Pages from templates. Every page gets the same base context: the
+//! language, who is signed in, the CSRF token for its forms, the current
+//! path (for the language switch and the menu), and the `t()` function for
+//! the interface's words.
+
+use axum::response::Html;
+use minijinja::{Environment, State, Value, context};
+
+use crate::auth::Viewer;
+use crate::error::{Failure, PageError};
+use crate::i18n::Lang;
+use crate::state::AppState;
+
+/// The templates, compiled into the binary (no files to deploy).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
+    (
+        "dashboard.html",
+        include_str!("../templates/dashboard.html"),
+    ),
+];
+
+/// The template environment: HTML auto-escaping for every `.html`
+/// template, undefined variables are errors (a typo never renders blank).
+pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    for (name, src) in TEMPLATES {
+        env.add_template(name, src)?;
+    }
+    env.add_function("t", translate);
+    Ok(env)
+}
+
+/// `t("key")`: the message in the page's language (the `lang` variable).
+fn translate(state: &State, key: &str) -> Result<Value, minijinja::Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
+    let messages = state
+        .lookup("__messages")
+        .ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::UndefinedError, "messages"))?;
+    let m = messages
+        .downcast_object_ref::<MessagesRef>()
+        .ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, "messages"))?;
+    Ok(Value::from(m.0.messages.get(key, lang).to_string()))
+}
+
+/// The catalog, handed to templates as an opaque object.
+#[derive(Debug)]
+struct MessagesRef(AppState);
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppState")
+    }
+}
+
+impl minijinja::value::Object for MessagesRef {}
+
+/// Renders `name` with `data` over the base context.
+pub fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    name: &str,
+    data: Value,
+) -> Result<Html<String>, PageError> {
+    let tmpl = state
+        .templates
+        .get_template(name)
+        .map_err(|e| Failure::Internal(format!("template {name}: {e}")))?;
+    let base = context! {
+        lang => viewer.lang.code(),
+        other_lang => match viewer.lang { Lang::Zh => "en", Lang::En => "zh-CN" },
+        user => viewer.account.as_ref().map(|a| context! {
+            login => a.login.clone(),
+            display_name => a.display_name.clone(),
+            id => a.id.clone(),
+        }),
+        csrf => viewer.csrf.clone(),
+        path => viewer.path.clone(),
+        menu => viewer.menu(),
+        __messages => Value::from_object(MessagesRef(state.clone())),
+    };
+    let ctx = context! { ..data, ..base };
+    tmpl.render(ctx)
+        .map(Html)
+        .map_err(|e| Failure::Internal(format!("rendering {name}: {e:#}")).into())
+}

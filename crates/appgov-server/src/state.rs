@@ -1,0 +1,88 @@
+//! What every handler shares: the store, the configuration, the message
+//! catalog, the templates, the analyser's knowledge, and a short-lived copy
+//! of the org tree (for access scopes).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use appgov_access::OrgTree;
+use appgov_knowledge::Knowledge;
+use appgov_ledger::model::OrgNode;
+use appgov_store::Store;
+
+use crate::config::ServerConfig;
+use crate::i18n::Messages;
+
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+pub struct Shared {
+    pub store: Store,
+    pub config: ServerConfig,
+    pub messages: Messages,
+    pub templates: minijinja::Environment<'static>,
+    pub knowledge: Arc<Knowledge>,
+    /// The server's own origin (`http://127.0.0.1:8080`, or the public URL's).
+    pub origin: String,
+    orgs: Mutex<Option<(Instant, Arc<OrgCache>)>>,
+}
+
+/// The org tree and its nodes, as of a moment.
+pub struct OrgCache {
+    pub nodes: Vec<OrgNode>,
+    pub tree: OrgTree,
+}
+
+/// How long a read of the org tree is reused: changes made through this
+/// server clear it at once; those made elsewhere (the CLI, another server)
+/// show after this.
+const ORG_CACHE_TTL: Duration = Duration::from_secs(10);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        config: ServerConfig,
+        messages: Messages,
+        templates: minijinja::Environment<'static>,
+        knowledge: Arc<Knowledge>,
+        origin: String,
+    ) -> AppState {
+        AppState(Arc::new(Shared {
+            store,
+            config,
+            messages,
+            templates,
+            knowledge,
+            origin,
+            orgs: Mutex::new(None),
+        }))
+    }
+
+    /// The org tree (cached briefly).
+    pub async fn orgs(&self) -> Result<Arc<OrgCache>, appgov_store::StoreError> {
+        if let Some((at, c)) = self.orgs.lock().expect("org cache lock").as_ref()
+            && at.elapsed() < ORG_CACHE_TTL
+        {
+            return Ok(c.clone());
+        }
+        let nodes = self.store.all::<OrgNode>().await?;
+        let c = Arc::new(OrgCache {
+            tree: OrgTree::new(&nodes),
+            nodes,
+        });
+        *self.orgs.lock().expect("org cache lock") = Some((Instant::now(), c.clone()));
+        Ok(c)
+    }
+
+    /// Forgets the cached org tree (after changing it).
+    pub fn orgs_changed(&self) {
+        *self.orgs.lock().expect("org cache lock") = None;
+    }
+}

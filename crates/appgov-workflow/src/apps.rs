@@ -1,0 +1,115 @@
+//! Apps entering the ledger.
+
+use appgov_ledger::AppState;
+use appgov_ledger::model::*;
+use appgov_ledger::vocab::{AppForm, OrgKind};
+use appgov_store::Store;
+
+use crate::Result;
+
+/// A proposed app with nothing but its name and form.
+pub fn new_app(name: &str, form: AppForm) -> App {
+    App {
+        id: String::new(),
+        name: name.to_string(),
+        aliases: vec![],
+        form,
+        operator_id: None,
+        purpose: None,
+        functions: vec![],
+        user_segment: None,
+        regions: vec![],
+        department_id: None,
+        responsible_person_id: None,
+        tech_owner_id: None,
+        security_owner_id: None,
+        data_owner_id: None,
+        state: AppState::Proposed,
+        important_system: false,
+        mlps_level: None,
+        elderly_mode: false,
+        minors_policy: None,
+        privacy_policy_url: None,
+        complaint_channel: None,
+        third_party_operated: false,
+        merged_into: None,
+        version: 0,
+    }
+}
+
+/// The institution at the root of `org`'s branch (the app's operator).
+pub fn institution_of(orgs: &[OrgNode], mut id: Option<String>) -> Option<String> {
+    let mut guard = 0;
+    while let Some(i) = id {
+        let o = orgs.iter().find(|o| o.id == i)?;
+        if matches!(o.kind, OrgKind::Institution | OrgKind::Subsidiary) {
+            return Some(o.id.clone());
+        }
+        id = o.parent_id.clone();
+        guard += 1;
+        if guard > 64 {
+            return None;
+        }
+    }
+    None
+}
+
+/// A platform identity to record with a new app.
+pub struct NewIdentity {
+    pub identifier: String,
+    /// Certificate SHA-256 fingerprints, in any common spelling.
+    pub certificates: Vec<String>,
+}
+
+/// Records a proposed app (and its first identity): the operator defaults
+/// to the institution above its department, or to the only institution.
+pub async fn add_app(
+    store: &Store,
+    actor: &str,
+    mut app: App,
+    identity: Option<NewIdentity>,
+) -> Result<(App, Option<AppIdentity>)> {
+    app.state = AppState::Proposed;
+    if app.operator_id.is_none() {
+        let orgs = store.all::<OrgNode>().await?;
+        app.operator_id = institution_of(&orgs, app.department_id.clone()).or_else(|| {
+            let roots: Vec<_> = orgs
+                .iter()
+                .filter(|o| o.kind == OrgKind::Institution)
+                .collect();
+            (roots.len() == 1).then(|| roots[0].id.clone())
+        });
+    }
+    let mut tx = store.write(actor).await?;
+    tx.insert(&mut app).await?;
+    let mut recorded = None;
+    if let Some(i) = identity {
+        let mut identity = AppIdentity {
+            id: String::new(),
+            app_id: app.id.clone(),
+            platform: app.form.platform(),
+            identifier: i.identifier,
+            developer_id: None,
+            certificates: i
+                .certificates
+                .iter()
+                .map(|c| KnownCertificate {
+                    sha256: normalise_fingerprint(c),
+                    subject: None,
+                    not_after: None,
+                })
+                .collect(),
+            key_custodian: None,
+            version: 0,
+        };
+        tx.insert(&mut identity).await?;
+        recorded = Some(identity);
+    }
+    tx.commit().await?;
+    Ok((app, recorded))
+}
+
+/// `AB:CD:…` or `abcd…` → `abcd…`.
+pub fn normalise_fingerprint(c: &str) -> String {
+    c.trim().to_lowercase().replace([':', ' '], "")
+}

@@ -1,0 +1,42 @@
+//! Dates and times as the ledger records them.
+
+/// Now in UTC as RFC 3339 (`2026-12-01T08:30:00Z`), or the time
+/// `SOURCE_DATE_EPOCH` gives, for reproducible reports.
+pub fn now_rfc3339() -> String {
+    let t = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .unwrap_or_else(time::OffsetDateTime::now_utc);
+    rfc3339(t)
+}
+
+/// `2026-12-01T08:30:00Z`: UTC to the second, as reports, link checks and
+/// the ledger record times.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Today in China (the notice's deadlines are Beijing dates).
+pub fn today_cn() -> String {
+    date(time::OffsetDateTime::now_utc() + time::Duration::hours(8))
+}
+
+/// Today in UTC.
+pub fn today_utc() -> String {
+    date(time::OffsetDateTime::now_utc())
+}
+
+fn date(t: time::OffsetDateTime) -> String {
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}

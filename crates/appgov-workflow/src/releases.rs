@@ -1,0 +1,111 @@
+//! A package becoming a release of an app.
+
+use appgov_checks::Analysis;
+use appgov_facts::Facts;
+use appgov_ledger::model::*;
+use appgov_ledger::views::{ContinuityAlert, certificate_continuity};
+use appgov_ledger::{AppState, ReleaseState};
+use appgov_store::Store;
+use serde::Serialize;
+
+use crate::{Result, WorkflowError};
+
+/// What recording a release wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedRelease {
+    pub release: Release,
+    pub findings: Vec<ReleaseFinding>,
+    pub sdks: Vec<SdkUsage>,
+    /// The release's signer is not one the app's identities know.
+    pub continuity_alerts: Vec<ContinuityAlert>,
+}
+
+/// Refuses apps that take no more releases.
+pub fn accepts_releases(app: &App) -> Result<()> {
+    if matches!(
+        app.state,
+        AppState::Rejected | AppState::Retired | AppState::Archived
+    ) {
+        return Err(WorkflowError::Refused(format!(
+            "{} is {}: it takes no new releases",
+            app.name,
+            app.state.label_zh()
+        )));
+    }
+    Ok(())
+}
+
+/// Records an analysed package as a release of `app_id`: the facts go into
+/// the file store beside the package (which the caller has stored, under
+/// `facts.input.sha256`), the release, its findings and SDKs into the
+/// ledger in one transaction. A package already recorded for the app (and
+/// not rejected) is refused.
+pub async fn record_release(
+    store: &Store,
+    actor: &str,
+    app_id: &str,
+    facts: &Facts,
+    analysis: &Analysis,
+) -> Result<RecordedRelease> {
+    if let Some(e) = &facts.error {
+        return Err(WorkflowError::Invalid(format!(
+            "{}: cannot be analysed: {e}",
+            facts.input.file_name
+        )));
+    }
+    let app: App = store
+        .get(app_id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound(format!("no app {app_id}")))?;
+    accepts_releases(&app)?;
+    let ingested =
+        appgov_ledger::ingest::release_records(facts, analysis, &app.id, &mut appgov_store::new_id)
+            .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
+    if let Some(dup) = store
+        .find::<Release>("artifact_sha256", &ingested.release.artifact_sha256)
+        .await?
+        .into_iter()
+        .find(|r| r.app_id == app.id && r.state != ReleaseState::Rejected)
+    {
+        return Err(WorkflowError::Refused(format!(
+            "this package ({}) is already release {} of {}",
+            dup.artifact_sha256, dup.id, app.name
+        )));
+    }
+    if !store.files().contains(&ingested.release.artifact_sha256) {
+        return Err(WorkflowError::Invalid(format!(
+            "the package {} is not in the file store",
+            ingested.release.artifact_sha256
+        )));
+    }
+    // Files first: a crash after this leaves an unreferenced file, never a
+    // release without its facts.
+    let facts_sha = store.files().put(&serde_json::to_vec(facts)?)?;
+    let mut release = ingested.release;
+    release.facts_sha256 = Some(facts_sha);
+    release.analyser_version = Some(env!("CARGO_PKG_VERSION").to_string());
+    let mut tx = store.write(actor).await?;
+    tx.insert(&mut release).await?;
+    let mut findings = ingested.findings;
+    for f in &mut findings {
+        f.release_id = release.id.clone();
+        tx.insert(f).await?;
+    }
+    let mut sdks = ingested.sdks;
+    for u in &mut sdks {
+        u.release_id = release.id.clone();
+        tx.insert(u).await?;
+    }
+    tx.commit().await?;
+    let snapshot = store.app_snapshot(&app.id).await?;
+    let continuity_alerts = certificate_continuity(&snapshot)
+        .into_iter()
+        .filter(|c| c.release_id == release.id)
+        .collect();
+    Ok(RecordedRelease {
+        release,
+        findings,
+        sdks,
+        continuity_alerts,
+    })
+}
