@@ -17,6 +17,7 @@ pub mod error;
 pub mod i18n;
 pub mod pages;
 pub mod render;
+pub mod routes;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -26,7 +27,6 @@ use appgov_knowledge::Knowledge;
 use appgov_store::{Store, StoreConfig};
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::ServerConfig;
@@ -39,19 +39,9 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 /// Builds the router over a state.
 pub fn router(state: AppState) -> Router {
     let upload_limit = (state.config.upload_limit_mib as usize) << 20;
-    let api = Router::new().route("/api/v1/me", get(api::me));
-    let pages = Router::new()
-        .route("/", get(pages::dashboard::dashboard))
-        .route("/login", get(auth::login_page).post(auth::login_submit))
-        .route("/logout", post(auth::logout))
-        .route("/setup", get(auth::setup_page).post(auth::setup_submit))
-        .route("/lang", get(auth::switch_lang))
-        .route("/assets/{name}", get(assets::asset));
     let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", api::ApiDoc::openapi_spec());
-    Router::new()
-        .merge(pages)
-        .merge(api)
+    routes::table(&state)
         .merge(docs)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

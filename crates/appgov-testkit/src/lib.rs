@@ -2,6 +2,8 @@
 //! third-party packages in `../shared/corpus` (never committed here), checked
 //! against its `MANIFEST.tsv`, and Google's reference tools from Debian.
 
+pub mod web;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,0 +1,243 @@
+//! Every route, with what it needs: one table from which the router is
+//! built and against which the authorization-matrix test runs.
+//!
+//! A route names the [`Action`] it performs and the object it performs it
+//! on (taken from its path: `{app}`, `{release}`, `{move}`, `{job}`, …). The
+//! [`guard`] middleware resolves that object's place in the org tree and
+//! asks the caller's principal — before the handler or its extractors run,
+//! so a refused caller learns nothing from validation errors. Handlers
+//! still narrow lists to what the caller may see.
+
+use appgov_access::Action;
+use appgov_access::roles::app_org;
+use appgov_ledger::model::{App, Entity, Release, Transition};
+use appgov_store::Store;
+use axum::Router;
+use axum::extract::{RawPathParams, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, on};
+
+use crate::auth::Viewer;
+use crate::error::{ApiError, Failure, PageError};
+use crate::state::AppState;
+use crate::{api, assets, auth, pages};
+
+/// What a route acts on, for the access check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    /// Anyone, signed in or not (login, assets, the API description).
+    Public,
+    /// Signed in; what is shown is narrowed by the handler (lists, one's
+    /// own account and tokens).
+    SignedIn,
+    /// Allowed somewhere in the tree (a list, a creation form); the
+    /// handler narrows to the caller's scopes.
+    Somewhere,
+    /// Institution-wide (administration).
+    Institution,
+    /// The app named by `{app}`.
+    App,
+    /// The release named by `{release}` (its app's place).
+    Release,
+    /// The move named by `{move}` (its app's place).
+    Move,
+    /// The scan job named by `{job}` (its app's place).
+    Job,
+}
+
+/// One route of the table.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteSpec {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub action: Action,
+    pub object: Object,
+}
+
+macro_rules! method_filter {
+    (GET) => {
+        MethodFilter::GET
+    };
+    (POST) => {
+        MethodFilter::POST
+    };
+    (PUT) => {
+        MethodFilter::PUT
+    };
+    (PATCH) => {
+        MethodFilter::PATCH
+    };
+    (DELETE) => {
+        MethodFilter::DELETE
+    };
+}
+
+/// Declares the table: `METHOD "path" => handler, Action, Object;`.
+macro_rules! routes {
+    ($($m:ident $path:literal => $h:path, $action:ident, $object:ident;)+) => {
+        /// Every route: method, path, action, object.
+        pub const CATALOG: &[RouteSpec] = &[$(RouteSpec {
+            method: stringify!($m),
+            path: $path,
+            action: Action::$action,
+            object: Object::$object,
+        }),+];
+
+        /// The router of every route, each behind its guard.
+        pub fn table(state: &AppState) -> Router<AppState> {
+            let mut r = Router::new();
+            let mut i = 0;
+            $(
+                let spec: &'static RouteSpec = &CATALOG[i];
+                r = r.route(
+                    $path,
+                    on(method_filter!($m), $h).route_layer(
+                        axum::middleware::from_fn_with_state((state.clone(), spec), guard),
+                    ),
+                );
+                i += 1;
+            )+
+            let _ = i;
+            r
+        }
+    };
+}
+
+routes! {
+    GET "/" => pages::dashboard::dashboard, View, SignedIn;
+    GET "/login" => auth::login_page, View, Public;
+    POST "/login" => auth::login_submit, View, Public;
+    POST "/logout" => auth::logout, View, Public;
+    GET "/setup" => auth::setup_page, View, Public;
+    POST "/setup" => auth::setup_submit, View, Public;
+    GET "/lang" => auth::switch_lang, View, Public;
+    GET "/assets/{name}" => assets::asset, View, Public;
+    GET "/api/v1/me" => api::me, View, SignedIn;
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/")
+}
+
+/// The org node of the object a route names, or Err when it does not
+/// exist.
+async fn object_org(
+    store: &Store,
+    object: Object,
+    params: &RawPathParams,
+) -> Result<Option<String>, Failure> {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+            .ok_or_else(|| Failure::Internal(format!("route lacks {{{name}}}")))
+    };
+    let app_of = |app: Option<App>, what: String| -> Result<Option<String>, Failure> {
+        let app = app.ok_or_else(|| Failure::NotFound(what))?;
+        Ok(app_org(&app).map(str::to_string))
+    };
+    match object {
+        Object::App => {
+            let id = param("app")?;
+            app_of(store.get::<App>(&id).await?, format!("no app {id}"))
+        }
+        Object::Release => {
+            let id = param("release")?;
+            let r = store
+                .get::<Release>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no release {id}")))?;
+            app_of(
+                store.get::<App>(&r.app_id).await?,
+                format!("no app {}", r.app_id),
+            )
+        }
+        Object::Move => {
+            let id = param("move")?;
+            let t = store
+                .get::<Transition>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no move {id}")))?;
+            let app_id = if t.object_kind == Release::KIND {
+                store
+                    .get::<Release>(&t.object_id)
+                    .await?
+                    .map(|r| r.app_id)
+                    .unwrap_or_default()
+            } else {
+                t.object_id
+            };
+            app_of(store.get::<App>(&app_id).await?, format!("no app {app_id}"))
+        }
+        Object::Job => {
+            let id = param("job")?;
+            let j = store
+                .scan_job(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no scan job {id}")))?;
+            app_of(
+                store.get::<App>(&j.app_id).await?,
+                format!("no app {}", j.app_id),
+            )
+        }
+        Object::Public | Object::SignedIn | Object::Somewhere | Object::Institution => Ok(None),
+    }
+}
+
+/// The access check of one route (see the module's comment).
+pub async fn guard(
+    State((state, spec)): State<(AppState, &'static RouteSpec)>,
+    viewer: Viewer,
+    params: RawPathParams,
+    req: Request,
+    next: Next,
+) -> Response {
+    let api = is_api(req.uri().path());
+    let refuse = |f: Failure| -> Response {
+        if api {
+            ApiError(f).into_response()
+        } else {
+            PageError {
+                failure: f,
+                next: Some(viewer.path.clone()),
+            }
+            .into_response()
+        }
+    };
+    if spec.object == Object::Public {
+        return next.run(req).await;
+    }
+    let Some(p) = &viewer.principal else {
+        return refuse(Failure::SignIn);
+    };
+    let allowed = match spec.object {
+        Object::Public => true,
+        Object::SignedIn => p.may_somewhere(spec.action),
+        Object::Somewhere => p.may_somewhere(spec.action),
+        Object::Institution => {
+            let tree = match state.orgs().await {
+                Ok(o) => o,
+                Err(e) => return refuse(e.into()),
+            };
+            p.may(spec.action, None, &tree.tree)
+        }
+        Object::App | Object::Release | Object::Move | Object::Job => {
+            let org = match object_org(&state.store, spec.object, &params).await {
+                Ok(o) => o,
+                Err(f) => return refuse(f),
+            };
+            let tree = match state.orgs().await {
+                Ok(o) => o,
+                Err(e) => return refuse(e.into()),
+            };
+            p.may(spec.action, org.as_deref(), &tree.tree)
+        }
+    };
+    if allowed {
+        next.run(req).await
+    } else {
+        refuse(Failure::Forbidden)
+    }
+}
