@@ -115,16 +115,21 @@ impl<S: Send + Sync> FromRequestParts<S> for Viewer {
     }
 }
 
-/// The client's address: the connection's, or the proxy's
-/// `X-Forwarded-For` first entry when configured to trust it.
+/// The client's address: the connection's, or — when configured to trust
+/// the proxy in front — the last `X-Forwarded-For` entry, the one that
+/// proxy added (entries before it come from the client and can be forged).
 pub fn client_addr(state: &AppState, headers: &HeaderMap, conn: Option<SocketAddr>) -> String {
     if state.config.trust_proxy
         && let Some(f) = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .last()
     {
-        return f.trim().to_string();
+        return f.to_string();
     }
     conn.map(|a| a.ip().to_string()).unwrap_or_default()
 }
@@ -166,6 +171,9 @@ pub fn rfc3339_at(unix: i64) -> String {
 /// the browser says it is same-origin.
 fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        // With a public URL configured people come only through it;
+        // otherwise through whatever host name reached us.
+        Some(o) if state.config.public_url.is_some() => o.trim_end_matches('/') == state.origin,
         Some(o) => o.trim_end_matches('/') == state.origin || origin_matches_host(o, headers),
         None => headers
             .get("sec-fetch-site")

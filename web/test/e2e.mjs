@@ -1,0 +1,133 @@
+// The browser end-to-end test (run by crates/appgov-cli/tests/web_e2e.rs):
+// Debian's chromium, driven by playwright-core, against a real appgov
+// serve. Selectors are the ones people use — labels, roles, visible text —
+// so the test also checks the pages are labelled for assistive technology.
+import { chromium } from "playwright-core";
+import path from "node:path";
+
+const base = process.env.APPGOV_BASE;
+const pkg = process.env.APPGOV_PACKAGE;
+const shots = process.env.APPGOV_SHOTS;
+const password = process.env.APPGOV_PASSWORD;
+let step = 0;
+
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot ${file}`);
+}
+
+function check(cond, what) {
+  if (!cond) {
+    throw new Error(`expected: ${what}`);
+  }
+  console.log(`ok: ${what}`);
+}
+
+async function signIn(browser, login) {
+  const context = await browser.newContext({ locale: "zh-CN", acceptDownloads: true });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { throw new Error(`script error on ${page.url()}: ${e}`); });
+  await page.goto(`${base}/`);
+  check(page.url().includes("/login"), "signed-out visitors land on the sign-in page");
+  await page.getByLabel("登录名").fill(login);
+  await page.getByLabel("密码").fill(password);
+  await shot(page, `sign-in-${login}`);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.waitForURL(`${base}/`);
+  return { context, page };
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+});
+try {
+  // The owner: dashboard, a new app, a package.
+  const owner = await signIn(browser, "zhang.owner");
+  let page = owner.page;
+  check(await page.locator("h1").first().innerText() === "工作台", "the dashboard is in Chinese");
+  await shot(page, "dashboard");
+  await page.goto(`${base}/apps/new`);
+  await page.getByLabel("应用名称").fill("掌上示范银行");
+  await page.getByLabel("形态").selectOption("android");
+  await shot(page, "new-app");
+  await page.getByRole("button", { name: /创建|保存|提交/ }).click();
+  await page.waitForURL(/\/apps\/[0-9a-f-]{36}$/);
+  const appUrl = page.url();
+  check((await page.content()).includes("掌上示范银行"), "the app page shows the new app");
+  await shot(page, "app-created");
+
+  // Upload the package; the scan runs in the background.
+  await page.goto(`${appUrl}/upload`);
+  await page.setInputFiles("input[type=file]", pkg);
+  await shot(page, "upload");
+  await page.getByRole("button", { name: /上传/ }).click();
+  await page.waitForURL(/\/jobs\//);
+  await shot(page, "scan-progress");
+  await page.waitForFunction(() => /已完成|失败/.test(document.body.innerText), null, { timeout: 120000 });
+  check((await page.content()).includes("已完成"), "the scan job completed");
+  await shot(page, "scan-done");
+  await page.goto(appUrl);
+  const appText = await page.locator("main").innerText();
+  check(/PKG-\d{3}/.test(appText), "the app page lists the release's findings");
+  await shot(page, "app-with-release");
+
+  // Request admission.
+  await page.getByLabel(/目标状态|申请变更为/).selectOption("admitted");
+  await page.getByLabel(/理由|说明/).fill("新建手机银行项目，申请准入");
+  await page.getByRole("button", { name: /申请/ }).click();
+  await page.waitForLoadState();
+  await shot(page, "move-requested");
+  await owner.context.close();
+
+  // The governance officer works through the checklist and approves.
+  const gov = await signIn(browser, "li.governance");
+  page = gov.page;
+  await page.goto(`${base}/moves`);
+  await shot(page, "waiting-for-me");
+  await page.getByRole("link", { name: /掌上示范银行/ }).first().click();
+  await page.waitForURL(/\/moves\//);
+  const moveUrl = page.url();
+  await shot(page, "checklist");
+  // Evidence items: a document each; attestation items: signed.
+  for (let i = 0; i < 20; i += 1) {
+    const evidence = page.locator("form[data-item-kind=evidence]").first();
+    if (await evidence.count() === 0) break;
+    await evidence.locator("input[type=file]").setInputFiles({
+      name: "evidence.txt", mimeType: "text/plain", buffer: Buffer.from(`证明材料 ${i}`),
+    });
+    await evidence.getByRole("button").click();
+    await page.waitForURL(moveUrl);
+  }
+  for (let i = 0; i < 20; i += 1) {
+    const attest = page.locator("form[data-item-kind=attest]").first();
+    if (await attest.count() === 0) break;
+    await attest.getByRole("button").click();
+    await page.waitForURL(moveUrl);
+  }
+  await shot(page, "checklist-done");
+  await page.getByRole("button", { name: /批准/ }).click();
+  await page.waitForLoadState();
+  const after = await page.locator("main").innerText();
+  check(/已批准/.test(after), "the move is approved");
+  await shot(page, "approved");
+
+  // Export the ledger.
+  await page.goto(`${base}/apps`);
+  await shot(page, "ledger");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: /导出/ }).click(),
+  ]);
+  const file = path.join(shots, "ledger-export.xlsx");
+  await download.saveAs(file);
+  console.log(`exported ${file}`);
+  await gov.context.close();
+} finally {
+  await browser.close();
+}
