@@ -129,7 +129,10 @@ fn browser_end_to_end() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     eprintln!("{stdout}\n{stderr}");
-    assert!(out.status.success(), "the browser test failed:\n{stdout}\n{stderr}");
+    assert!(
+        out.status.success(),
+        "the browser test failed:\n{stdout}\n{stderr}"
+    );
     let taken = std::fs::read_dir(&shots).unwrap().count();
     assert!(taken >= 8, "screenshots kept: {taken}");
     // The ledger says what the browser saw: the app admitted, with its

@@ -111,7 +111,10 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     let state = build(config).await?;
     let app = router(state.clone());
     let base = state.origin.clone();
-    println!("appgov serve: listening on {base}/");
+    println!("appgov serve: listening on http://{local}/");
+    if state.config.public_url.is_some() {
+        println!("appgov serve: public URL {base}/");
+    }
     if let Some(token) = auth::setup_token(&state)
         .await
         .map_err(|f| anyhow::anyhow!(f.message()))?
