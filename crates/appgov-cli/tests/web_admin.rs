@@ -84,13 +84,21 @@ fn administration_accounts_and_tokens() {
     // The org tree: an institution and a branch under it.
     let r = admin.post_form(
         "/admin/orgs",
-        &[("name", "示例银行"), ("kind", "institution"), ("parent_id", "")],
+        &[
+            ("name", "示例银行"),
+            ("kind", "institution"),
+            ("parent_id", ""),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let bank = org_id(&mut admin, "示例银行");
     let r = admin.post_form(
         "/admin/orgs",
-        &[("name", "上海分行"), ("kind", "branch"), ("parent_id", &bank)],
+        &[
+            ("name", "上海分行"),
+            ("kind", "branch"),
+            ("parent_id", &bank),
+        ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
     let branch = org_id(&mut admin, "上海分行");
@@ -122,9 +130,21 @@ fn administration_accounts_and_tokens() {
     );
 
     // A branch app owner and an auditor.
-    let r = create_user(&mut admin, "owner.sh", USER_PW, &[("app_owner", &branch)], true);
+    let r = create_user(
+        &mut admin,
+        "owner.sh",
+        USER_PW,
+        &[("app_owner", &branch)],
+        true,
+    );
     assert_eq!(r.status, 303, "{}", r.body);
-    let r = create_user(&mut admin, "auditor", USER_PW, &[("auditor", ""), ("", "")], false);
+    let r = create_user(
+        &mut admin,
+        "auditor",
+        USER_PW,
+        &[("auditor", ""), ("", "")],
+        false,
+    );
     assert_eq!(r.status, 303, "{}", r.body);
     let users = admin.get("/api/v1/users").json();
     let owner = users
@@ -214,7 +234,11 @@ fn administration_accounts_and_tokens() {
     assert!(!r.body.contains("value=\"releases\""));
     let r = a.post_form(
         "/account/tokens",
-        &[("name", "ci"), ("scope", "releases"), ("expires_days", "30")],
+        &[
+            ("name", "ci"),
+            ("scope", "releases"),
+            ("expires_days", "30"),
+        ],
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(token_in(&r.body).is_none());
@@ -434,7 +458,10 @@ fn the_institution_policy_is_validated_and_versioned() {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(r.json()["message"].as_str().unwrap().contains("schema"));
-    assert_eq!(admin.get("/api/v1/policy").json()["versions"], serde_json::json!([]));
+    assert_eq!(
+        admin.get("/api/v1/policy").json()["versions"],
+        serde_json::json!([])
+    );
 
     // A valid one is saved as a version, in the audit trail.
     let good = "schema = 1\ninstitution = \"示例银行\"\n\n[minimums]\ntarget_sdk = 34\n";
@@ -446,7 +473,11 @@ fn the_institution_policy_is_validated_and_versioned() {
     assert_eq!(p["versions"][0]["actor"], "admin");
     let first = p["sha256"].as_str().unwrap().to_string();
     let better = format!("{good}min_sdk = 24\n");
-    let r = admin.send_json("PUT", "/api/v1/policy", &serde_json::json!({"text": better}));
+    let r = admin.send_json(
+        "PUT",
+        "/api/v1/policy",
+        &serde_json::json!({"text": better}),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     let p = r.json();
     assert_eq!(p["versions"].as_array().unwrap().len(), 2);
@@ -476,10 +507,7 @@ fn the_institution_policy_is_validated_and_versioned() {
     let mut au = s.client();
     au.login("aud", USER_PW);
     assert_eq!(au.get("/admin/policy").status, 403);
-    assert_eq!(
-        au.post_form("/admin/policy", &[("text", good)]).status,
-        403
-    );
+    assert_eq!(au.post_form("/admin/policy", &[("text", good)]).status, 403);
     drop(s);
 
     // The audit trail holds every version and is intact.

@@ -172,7 +172,9 @@ impl Browser {
         if !self.cookies.is_empty() {
             req = req.header("Cookie", &self.cookie_header());
         }
-        let r = req.send_form(fields.iter().copied()).expect("HTTP to the provider");
+        let r = req
+            .send_form(fields.iter().copied())
+            .expect("HTTP to the provider");
         self.finish(r)
     }
 }
@@ -217,11 +219,7 @@ fn through_provider(issuer: &str, auth_url: &str, login: &str, appgov: &str) -> 
         let (s, body, loc) = match prompt.as_str() {
             "login" => b.post(
                 &action,
-                &[
-                    ("prompt", "login"),
-                    ("login", login),
-                    ("password", "any"),
-                ],
+                &[("prompt", "login"), ("login", login), ("password", "any")],
             ),
             _ => b.post(&action, &[("prompt", prompt.as_str())]),
         };
@@ -364,7 +362,12 @@ fn single_sign_on_against_a_real_provider() {
     assert_eq!(me["login"], "zhang.san");
     assert_eq!(me["id"], id);
     assert_eq!(me["grants"][0]["role"], "auditor");
-    let n = admin_a.get("/api/v1/users").json().as_array().unwrap().len();
+    let n = admin_a
+        .get("/api/v1/users")
+        .json()
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(n, 2, "no second account for the same subject");
 
     // A tampered state is refused, and so is a tampered flow cookie.
