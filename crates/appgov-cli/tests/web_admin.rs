@@ -129,6 +129,35 @@ fn administration_accounts_and_tokens() {
         "refused users are not created"
     );
 
+    // The pages render, hostile names escaped.
+    let r = admin.get("/admin/users/new");
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("上海分行营业部"),
+        "the org tree in the grant select"
+    );
+    let r = create_user(&mut admin, "xss", USER_PW, &[], false);
+    assert_eq!(r.status, 303);
+    let xss_id = user_id(&mut admin, "xss");
+    let r = admin.post_form(
+        &format!("/admin/users/{xss_id}/details"),
+        &[
+            ("display_name", "<script>alert(1)</script>张三"),
+            ("email", ""),
+            ("person", ""),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    let r = admin.get("/admin");
+    assert_eq!(r.status, 200);
+    assert!(!r.body.contains("<script>alert(1)"));
+    assert!(r.body.contains("&lt;script&gt;alert(1)"), "{}", r.body);
+    let r = admin.post_form(
+        &format!("/admin/users/{xss_id}/details"),
+        &[("display_name", "王五"), ("person", "没有这个人")],
+    );
+    assert_eq!(r.status, 422, "an unknown person: {}", r.body);
+
     // A branch app owner and an auditor.
     let r = create_user(
         &mut admin,
