@@ -97,7 +97,10 @@ impl Viewer {
         }
         if p.may_somewhere(Action::ManageUsers) {
             m.push(("nav.admin".into(), "/admin".into()));
+        } else if p.may_somewhere(Action::ManagePolicy) {
+            m.push(("nav.policy".into(), "/admin/policy".into()));
         }
+        m.push(("nav.account".into(), "/account".into()));
         m.push(("nav.api".into(), "/api/docs/".into()));
         m
     }
@@ -316,6 +319,27 @@ async fn resolve_inner(state: &AppState, req: Request) -> Result<Request, Respon
     }
     if viewer.account.is_none() {
         viewer.lang = lang_of(&parts.headers, None);
+    }
+    // A password set by an administrator (or flagged) must be changed
+    // before anything else is done with the session.
+    if let Some(u) = &viewer.account
+        && u.source == AccountSource::Local
+        && !crate::pages::account::allowed_before_password_change(parts.uri.path())
+        && state
+            .store
+            .credential(&u.id)
+            .await
+            .map_err(|e| fail(e.into()))?
+            .is_some_and(|c| c.must_change)
+    {
+        return Err(if api {
+            ApiError(Failure::Conflict(
+                "请先修改密码 / change your password first (/account/password)".into(),
+            ))
+            .into_response()
+        } else {
+            Redirect::to("/account/password").into_response()
+        });
     }
     let mut body = body;
     if unsafe_method(&parts.method) {

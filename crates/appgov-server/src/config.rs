@@ -53,6 +53,14 @@ pub struct OidcConfig {
     /// administrator creates it first.
     #[serde(default)]
     pub create_accounts: bool,
+    /// How long a person may take at the provider before the sign-in
+    /// expires (seconds; the signed state cookie's lifetime).
+    #[serde(default = "default_login_timeout")]
+    pub login_timeout_secs: u64,
+}
+
+fn default_login_timeout() -> u64 {
+    600
 }
 
 impl Default for ServerConfig {
@@ -162,6 +170,19 @@ impl ServerConfig {
             return Err(ConfigError::Invalid(
                 "scan_memory_mib must be at least 256".into(),
             ));
+        }
+        if let Some(o) = &self.oidc {
+            if !(o.issuer.starts_with("https://") || o.issuer.starts_with("http://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "oidc.issuer {:?} must be an http(s) URL",
+                    o.issuer
+                )));
+            }
+            if o.login_timeout_secs == 0 || o.login_timeout_secs > 3600 {
+                return Err(ConfigError::Invalid(
+                    "oidc.login_timeout_secs must be between 1 and 3600".into(),
+                ));
+            }
         }
         if let Some(u) = &self.public_url
             && !(u.starts_with("https://") || u.starts_with("http://"))

@@ -9,13 +9,16 @@
 //! (JSON + OpenAPI), `render` + `i18n` (templates and words), `assets`
 //! (compiled-in static files), `config`, `state`, `error`.
 
+pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod oidc;
 pub mod pages;
+pub mod policy;
 pub mod render;
 pub mod routes;
 pub mod state;
@@ -30,6 +33,7 @@ use axum::http::{HeaderValue, header};
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use config::ServerConfig;
+pub use policy::current_policy;
 use state::AppState;
 
 /// The headers every answer carries: no framing, no sniffing, no inline

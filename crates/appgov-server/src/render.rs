@@ -20,6 +20,51 @@ const TEMPLATES: &[(&str, &str)] = &[
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
     ),
+    (
+        "admin_nav.html",
+        include_str!("../templates/admin_nav.html"),
+    ),
+    (
+        "admin_users.html",
+        include_str!("../templates/admin_users.html"),
+    ),
+    (
+        "admin_grant_row.html",
+        include_str!("../templates/admin_grant_row.html"),
+    ),
+    (
+        "admin_user_new.html",
+        include_str!("../templates/admin_user_new.html"),
+    ),
+    (
+        "admin_user.html",
+        include_str!("../templates/admin_user.html"),
+    ),
+    (
+        "token_table.html",
+        include_str!("../templates/token_table.html"),
+    ),
+    (
+        "admin_tokens.html",
+        include_str!("../templates/admin_tokens.html"),
+    ),
+    (
+        "admin_orgs.html",
+        include_str!("../templates/admin_orgs.html"),
+    ),
+    (
+        "admin_policy.html",
+        include_str!("../templates/admin_policy.html"),
+    ),
+    ("account.html", include_str!("../templates/account.html")),
+    (
+        "account_password.html",
+        include_str!("../templates/account_password.html"),
+    ),
+    (
+        "oidc_refused.html",
+        include_str!("../templates/oidc_refused.html"),
+    ),
 ];
 
 /// The template environment: HTML auto-escaping for every `.html`

@@ -21,7 +21,7 @@ use axum::routing::{MethodFilter, on};
 use crate::auth::Viewer;
 use crate::error::{ApiError, Failure, PageError};
 use crate::state::AppState;
-use crate::{api, assets, auth, pages};
+use crate::{api, assets, auth, oidc, pages};
 
 /// What a route acts on, for the access check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +114,42 @@ routes! {
     GET "/lang" => auth::switch_lang, View, Public;
     GET "/assets/{name}" => assets::asset, View, Public;
     GET "/api/v1/me" => api::me, View, SignedIn;
+    GET "/auth/oidc/start" => oidc::start, View, Public;
+    GET "/auth/oidc/callback" => oidc::callback, View, Public;
+    GET "/account" => pages::account::page, View, SignedIn;
+    POST "/account/locale" => pages::account::locale, View, SignedIn;
+    GET "/account/password" => pages::account::password_form, View, SignedIn;
+    POST "/account/password" => pages::account::password_submit, View, SignedIn;
+    POST "/account/tokens" => pages::account::token_create, View, SignedIn;
+    POST "/account/tokens/{token}/revoke" => pages::account::token_revoke, View, SignedIn;
+    GET "/admin" => pages::admin::users, ManageUsers, Institution;
+    GET "/admin/users/new" => pages::admin::user_new, ManageUsers, Institution;
+    POST "/admin/users" => pages::admin::user_create, ManageUsers, Institution;
+    GET "/admin/users/{user}" => pages::admin::user_edit, ManageUsers, Institution;
+    POST "/admin/users/{user}/details" => pages::admin::user_details, ManageUsers, Institution;
+    POST "/admin/users/{user}/grants" => pages::admin::user_grants, ManageUsers, Institution;
+    POST "/admin/users/{user}/disable" => pages::admin::user_disable, ManageUsers, Institution;
+    POST "/admin/users/{user}/enable" => pages::admin::user_enable, ManageUsers, Institution;
+    POST "/admin/users/{user}/password" => pages::admin::user_password, ManageUsers, Institution;
+    POST "/admin/users/{user}/unlock" => pages::admin::user_unlock, ManageUsers, Institution;
+    GET "/admin/orgs" => pages::admin::orgs, ManageOrg, Institution;
+    POST "/admin/orgs" => pages::admin::org_add, ManageOrg, Institution;
+    POST "/admin/orgs/{org}" => pages::admin::org_change, ManageOrg, Institution;
+    GET "/admin/policy" => pages::admin::policy_edit, ManagePolicy, Institution;
+    POST "/admin/policy" => pages::admin::policy_save, ManagePolicy, Institution;
+    GET "/admin/tokens" => pages::admin::tokens, ManageTokens, Institution;
+    POST "/admin/tokens/{token}/revoke" => pages::admin::token_revoke, ManageTokens, Institution;
+    GET "/api/v1/users" => api::accounts::list_users, ManageUsers, Institution;
+    POST "/api/v1/users" => api::accounts::create_user, ManageUsers, Institution;
+    GET "/api/v1/users/{user}" => api::accounts::get_user, ManageUsers, Institution;
+    PATCH "/api/v1/users/{user}" => api::accounts::patch_user, ManageUsers, Institution;
+    GET "/api/v1/admin/tokens" => api::accounts::all_tokens, ManageTokens, Institution;
+    DELETE "/api/v1/admin/tokens/{token}" => api::accounts::revoke_any_token, ManageTokens, Institution;
+    GET "/api/v1/tokens" => api::accounts::my_tokens, View, SignedIn;
+    POST "/api/v1/tokens" => api::accounts::create_my_token, View, SignedIn;
+    DELETE "/api/v1/tokens/{token}" => api::accounts::revoke_my_token, View, SignedIn;
+    GET "/api/v1/policy" => api::accounts::get_policy, ManagePolicy, Institution;
+    PUT "/api/v1/policy" => api::accounts::put_policy, ManagePolicy, Institution;
 }
 
 fn is_api(path: &str) -> bool {
@@ -135,7 +171,7 @@ async fn object_org(
             .ok_or_else(|| Failure::Internal(format!("route lacks {{{name}}}")))
     };
     let app_of = |app: Option<App>, what: String| -> Result<Option<String>, Failure> {
-        let app = app.ok_or_else(|| Failure::NotFound(what))?;
+        let app = app.ok_or(Failure::NotFound(what))?;
         Ok(app_org(&app).map(str::to_string))
     };
     match object {

@@ -525,6 +525,20 @@ impl Store {
         })
     }
 
+    /// The events of one kind about one object, oldest first — the notes
+    /// a record kind outside the tables keeps (the institution's policy
+    /// versions). Uses the (object_kind, object_id) index.
+    pub async fn notes(&self, object_kind: &str, object_id: &str) -> Result<Vec<AuditEvent>> {
+        both!(&self.pool, p => {
+            let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event WHERE object_kind = $1 AND object_id = $2 ORDER BY seq")
+                .bind(object_kind)
+                .bind(object_id)
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(rows::decode_event).collect()
+        })
+    }
+
     /// Checks the whole audit trail: the chain (numbering, links, hashes,
     /// head), and that every record in every table is exactly what its last
     /// audit event says — so a row changed, added or deleted in the

@@ -13,14 +13,43 @@ use crate::auth::Viewer;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 
+pub mod accounts;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "appgov API",
         description = "金融移动应用治理平台接口 — the ledger, releases, scans and gates of notice 金办发〔2024〕99号. Authenticate with `Authorization: Bearer agv_…` (an API token made under 系统管理 / your account).",
     ),
-    paths(me),
-    components(schemas(ErrorBody, Me, GrantView)),
+    paths(
+        me,
+        accounts::list_users,
+        accounts::create_user,
+        accounts::get_user,
+        accounts::patch_user,
+        accounts::all_tokens,
+        accounts::revoke_any_token,
+        accounts::my_tokens,
+        accounts::create_my_token,
+        accounts::revoke_my_token,
+        accounts::get_policy,
+        accounts::put_policy,
+    ),
+    components(schemas(
+        ErrorBody,
+        Me,
+        GrantView,
+        accounts::UserView,
+        accounts::GrantInput,
+        accounts::NewUserInput,
+        accounts::UserPatch,
+        accounts::TokenView,
+        accounts::NewTokenInput,
+        accounts::CreatedToken,
+        accounts::PolicyView,
+        accounts::PolicyVersionView,
+        accounts::PolicyInput,
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

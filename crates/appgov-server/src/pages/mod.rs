@@ -1,4 +1,6 @@
 //! Server-rendered pages. One module per area; each handler checks access
 //! with the viewer's principal and renders a template.
 
+pub mod account;
+pub mod admin;
 pub mod dashboard;
