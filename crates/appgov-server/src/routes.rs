@@ -250,7 +250,10 @@ pub async fn guard(
     };
     let allowed = match spec.object {
         Object::Public => true,
-        Object::SignedIn => p.may_somewhere(spec.action),
+        // Any signed-in person (one's own account, a dashboard narrowed to
+        // one's scopes — empty for an account not yet granted a role); an
+        // API token still needs the scope for the action.
+        Object::SignedIn => p.token_scopes.is_none() || p.may_somewhere(spec.action),
         Object::Somewhere => p.may_somewhere(spec.action),
         Object::Institution => {
             let tree = match state.orgs().await {
