@@ -13,7 +13,9 @@ pub mod audit;
 pub mod columns;
 pub mod files;
 pub mod jobs;
+pub mod overview;
 mod rows;
+pub mod search;
 mod snapshot;
 
 use std::collections::HashMap;
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use appgov_ledger::model::App;
+use appgov_ledger::model::{App, AppIdentity, Entity};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
@@ -31,6 +33,7 @@ use sqlx::sqlite::{
 };
 
 pub use audit::{AuditEvent, ChainProblem};
+pub use overview::AppGroup;
 pub use columns::{Col, Stored, TABLES};
 pub use files::{FileError, FileStore, sha256_hex};
 
@@ -156,6 +159,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts, sessions and scan jobs",
         include_str!("../migrations/0003_accounts_sessions_jobs.sql"),
     ),
+    (
+        4,
+        "app search",
+        include_str!("../migrations/0004_app_search.sql"),
+    ),
 ];
 
 /// The ledger's store.
@@ -263,6 +271,7 @@ impl Store {
             data_dir: cfg.data_dir.clone(),
         };
         store.migrate().await?;
+        store.backfill_search().await?;
         Ok(store)
     }
 
@@ -466,19 +475,30 @@ impl Store {
                 ));
             }
         }
-        if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            // Plain substring match on the name and aliases; LIKE's own
-            // wildcards in the search text are escaped.
-            let pat = format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let a = arg(pat, &mut args);
-            conds.push(format!(
-                "(name LIKE {a} ESCAPE '\\' OR aliases LIKE {a} ESCAPE '\\')"
-            ));
+        if let Some(s) = q.search.as_deref() {
+            // Each word must occur in the app's search terms (name, aliases,
+            // their pinyin, identifiers: see `search`); LIKE's own
+            // wildcards in the words are escaped.
+            let words = search::search_words(s);
+            if !words.is_empty() {
+                let likes: Vec<String> = words
+                    .iter()
+                    .map(|w| {
+                        let pat = format!(
+                            "%{}%",
+                            w.replace('\\', "\\\\")
+                                .replace('%', "\\%")
+                                .replace('_', "\\_")
+                        );
+                        let a = arg(pat, &mut args);
+                        format!("terms LIKE {a} ESCAPE '\\'")
+                    })
+                    .collect();
+                conds.push(format!(
+                    "id IN (SELECT app_id FROM app_search WHERE {})",
+                    likes.join(" AND ")
+                ));
+            }
         }
         let filter = if conds.is_empty() {
             String::new()
@@ -781,6 +801,7 @@ impl Store {
                 .await?;
         });
         both_tx!(inner, t => t.commit().await?);
+        target.backfill_search().await?;
         Ok(report)
     }
 
@@ -1002,7 +1023,11 @@ impl Tx {
         });
         let after = serde_json::to_string(e).expect("entities serialise");
         self.append("create", E::KIND, e.id(), None, Some(after))
-            .await
+            .await?;
+        if let Some(app) = search_app_of(E::KIND, &m) {
+            self.refresh_search(&app).await?;
+        }
+        Ok(())
     }
 
     /// Saves a changed entity. `e.version()` must be the version it was
@@ -1069,6 +1094,14 @@ impl Tx {
         let after = serde_json::to_string(e).expect("entities serialise");
         self.append("update", E::KIND, e.id(), Some(before_json), Some(after))
             .await?;
+        if let Some(app) = search_app_of(E::KIND, &m) {
+            self.refresh_search(&app).await?;
+        }
+        if let Some(old) = search_app_of(E::KIND, &to_map(&before))
+            && Some(&old) != search_app_of(E::KIND, &m).as_ref()
+        {
+            self.refresh_search(&old).await?;
+        }
         Ok(true)
     }
 
@@ -1099,7 +1132,48 @@ impl Tx {
         });
         let before_json = serde_json::to_string(&before).expect("entities serialise");
         self.append("delete", E::KIND, id, Some(before_json), None)
-            .await
+            .await?;
+        if let Some(app) = search_app_of(E::KIND, &to_map(&before)) {
+            self.refresh_search(&app).await?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites an app's search terms from what this transaction sees (its
+    /// row goes when the app is gone).
+    async fn refresh_search(&mut self, app_id: &str) -> Result<()> {
+        let app: Option<App> = self.get(app_id).await?;
+        let terms = match &app {
+            Some(a) => {
+                let ids: Vec<String> = self
+                    .find::<AppIdentity>("app_id", app_id)
+                    .await?
+                    .into_iter()
+                    .map(|i| i.identifier)
+                    .collect();
+                Some(search::search_terms(&a.name, &a.aliases, &ids))
+            }
+            None => None,
+        };
+        both_tx!(&mut self.inner, t => {
+            match terms {
+                Some(terms) => {
+                    sqlx::query(overview::UPSERT_TERMS)
+                        .bind(app_id)
+                        .bind(terms)
+                        .bind(search::TERMS_VERSION)
+                        .execute(&mut **t)
+                        .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM app_search WHERE app_id = $1")
+                        .bind(app_id)
+                        .execute(&mut **t)
+                        .await?;
+                }
+            }
+        });
+        Ok(())
     }
 
     /// Reads a record inside the transaction (sees its own writes).
@@ -1198,6 +1272,18 @@ impl Tx {
         both_tx!(self.inner, t => t.rollback().await?);
         Ok(())
     }
+}
+
+/// The app whose search terms a change of this record touches.
+fn search_app_of(kind: &str, m: &Map<String, Value>) -> Option<String> {
+    let key = if kind == App::KIND {
+        "id"
+    } else if kind == AppIdentity::KIND {
+        "app_id"
+    } else {
+        return None;
+    };
+    m.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// The record's own rules (the domain's `problems`).
