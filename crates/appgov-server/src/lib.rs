@@ -19,6 +19,7 @@ pub mod pages;
 pub mod render;
 pub mod routes;
 pub mod state;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

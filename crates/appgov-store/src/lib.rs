@@ -475,6 +475,7 @@ impl Store {
                 ));
             }
         }
+        let mut searching = false;
         if let Some(s) = q.search.as_deref() {
             // Each word must occur in the app's search terms (name, aliases,
             // their pinyin, identifiers: see `search`); LIKE's own
@@ -498,6 +499,7 @@ impl Store {
                     "id IN (SELECT app_id FROM app_search WHERE {})",
                     likes.join(" AND ")
                 ));
+                searching = true;
             }
         }
         let filter = if conds.is_empty() {
@@ -513,11 +515,44 @@ impl Store {
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let limit = q.limit.clamp(1, 1000);
-        let page_sql = select_sql::<App>(&format!(
+        let tail = format!(
             "{filter} ORDER BY {order} {dir}, id {dir} LIMIT {limit} OFFSET {}",
             q.offset.max(0)
-        ));
+        );
         let count_sql = format!("SELECT COUNT(*) FROM app {filter}");
+        if searching {
+            // A search reads every app's terms: once, counting the matches
+            // in the same pass (a window over the whole result) rather than
+            // in a second query.
+            let cols = App::COLUMNS
+                .iter()
+                .map(|(c, _)| *c)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("SELECT {cols}, COUNT(*) OVER () AS matches FROM app {tail}");
+            return both!(&self.pool, p => {
+                let mut pq = sqlx::query(AssertSqlSafe(sql));
+                for a in &args {
+                    pq = pq.bind(a.clone());
+                }
+                let rows = pq.fetch_all(p).await?;
+                let apps = rows.iter().map(decode_row::<App, _>).collect::<Result<Vec<_>>>()?;
+                let total = match rows.first() {
+                    Some(r) => sqlx::Row::try_get::<i64, _>(r, "matches")?,
+                    None if q.offset > 0 => {
+                        // Past the last page: count on their own.
+                        let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
+                        for a in &args {
+                            cq = cq.bind(a.clone());
+                        }
+                        cq.fetch_one(p).await?.0
+                    }
+                    None => 0,
+                };
+                Ok(AppPage { apps, total })
+            });
+        }
+        let page_sql = select_sql::<App>(&tail);
         both!(&self.pool, p => {
             let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
             for a in &args {

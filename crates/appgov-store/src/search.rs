@@ -7,18 +7,17 @@
 //! changes the app or its identities.
 //!
 //! Chinese names are also found by their pinyin, in full and by initials
-//! (`zsyh` finds 掌上银行): every reading of a polyphonic character counts
-//! (行 is both xing and hang), up to [`MAX_READINGS`] combinations per
-//! name — enough for real app names, bounded for pathological ones.
+//! (`zsyh` finds 掌上银行): a polyphonic character takes its reading in
+//! the financial words it is most often part of (行 is hang in 银行), and
+//! a few other readings count too — bounded, because a search reads every
+//! app's text (about 100 bytes an app: a search of 100,000 apps reads
+//! ~10 MB; see docs/PERFORMANCE.md).
 
 use pinyin::ToPinyinMulti;
 
 /// Bump when the terms a name yields change: rows computed by an older rule
 /// are recomputed when the store opens.
-pub const TERMS_VERSION: i64 = 1;
-
-/// Most pinyin spellings (full and initials each) kept for one name.
-pub const MAX_READINGS: usize = 16;
+pub const TERMS_VERSION: i64 = 2;
 
 /// Longest terms text kept for one app (characters).
 const MAX_TERMS_CHARS: usize = 4000;
@@ -62,17 +61,55 @@ fn compact(s: &str) -> String {
         .collect()
 }
 
-/// The pinyin spellings of a text (full, initials): every combination of
-/// the readings of its polyphonic characters up to [`MAX_READINGS`];
-/// letters and digits pass through, other characters are dropped. Empty
-/// when the text has no Chinese character.
+/// Words of the financial world whose characters read other than their
+/// most common reading (行 is xing alone, hang in a bank's name): the
+/// reading each character takes inside the word.
+const PHRASES: &[(&str, [&str; 2])] = &[
+    ("银行", ["yin", "hang"]),
+    ("分行", ["fen", "hang"]),
+    ("总行", ["zong", "hang"]),
+    ("支行", ["zhi", "hang"]),
+    ("本行", ["ben", "hang"]),
+    ("农行", ["nong", "hang"]),
+    ("工行", ["gong", "hang"]),
+    ("建行", ["jian", "hang"]),
+    ("中行", ["zhong", "hang"]),
+    ("交行", ["jiao", "hang"]),
+    ("招行", ["zhao", "hang"]),
+    ("商行", ["shang", "hang"]),
+    ("行长", ["hang", "zhang"]),
+    ("行业", ["hang", "ye"]),
+    ("重庆", ["chong", "qing"]),
+    ("长沙", ["chang", "sha"]),
+    ("长春", ["chang", "chun"]),
+    ("厦门", ["xia", "men"]),
+    ("朝阳", ["chao", "yang"]),
+    ("音乐", ["yin", "yue"]),
+    ("快乐", ["kuai", "le"]),
+    ("单位", ["dan", "wei"]),
+    ("还款", ["huan", "kuan"]),
+    ("转账", ["zhuan", "zhang"]),
+    ("信用卡", ["xin", "yong"]),
+];
+
+/// Most extra spellings: initials combinations, and full spellings with
+/// one other reading.
+const MAX_INITIALS: usize = 4;
+const MAX_ALTERNATES: usize = 2;
+
+/// The pinyin spellings of a text (full, initials): the spelling with each
+/// character's common reading (or its reading in a word of [`PHRASES`]),
+/// then — bounded, so the search text stays short and a search fast — the
+/// initials of other readings' combinations and full spellings with one
+/// character read otherwise. Letters and digits pass through, other
+/// characters are dropped. Empty when the text has no Chinese character.
 fn pinyin_spellings(text: &str) -> (Vec<String>, Vec<String>) {
-    // Per character: its distinct readings without tones (ASCII letters and
-    // digits read as themselves).
-    let mut chars: Vec<Vec<&'static str>> = Vec::new();
-    let mut owned: Vec<(usize, String)> = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    // Per character: its distinct readings without tones, the first the
+    // one to use; None for a letter or digit (read as itself).
+    let mut readings: Vec<Result<Vec<&'static str>, String>> = Vec::new();
     let mut any_chinese = false;
-    for c in text.chars() {
+    for c in &chars {
         if let Some(m) = c.to_pinyin_multi() {
             any_chinese = true;
             let mut rs: Vec<&'static str> = Vec::new();
@@ -82,59 +119,97 @@ fn pinyin_spellings(text: &str) -> (Vec<String>, Vec<String>) {
                     rs.push(r);
                 }
             }
-            chars.push(rs);
+            readings.push(Ok(rs));
         } else if c.is_alphanumeric() {
-            owned.push((chars.len(), c.to_lowercase().collect()));
-            chars.push(vec![]);
+            readings.push(Err(c.to_lowercase().collect()));
+        } else {
+            readings.push(Err(String::new()));
         }
     }
     if !any_chinese {
         return (vec![], vec![]);
     }
-    // Combinations, varying the earliest polyphonic characters first until
-    // the cap; the rest keep their first (most common) reading.
-    let mut combos: Vec<Vec<usize>> = vec![vec![0; chars.len()]];
-    for (i, rs) in chars.iter().enumerate() {
-        if rs.len() < 2 {
-            continue;
-        }
-        let mut more = Vec::new();
-        for c in &combos {
-            for r in 1..rs.len() {
-                if combos.len() + more.len() >= MAX_READINGS {
-                    break;
+    for (word, fixed) in PHRASES {
+        let w: Vec<char> = word.chars().collect();
+        let mut i = 0;
+        while i + w.len() <= chars.len() {
+            if chars[i..i + w.len()] == w[..] {
+                for (k, r) in fixed.iter().enumerate() {
+                    if let Some(Ok(rs)) = readings.get_mut(i + k) {
+                        *rs = vec![r];
+                    }
                 }
+                i += w.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
+    let spell = |choice: &dyn Fn(usize, &[&'static str]) -> &'static str| -> (String, String) {
+        let mut f = String::new();
+        let mut ini = String::new();
+        for (i, r) in readings.iter().enumerate() {
+            match r {
+                Ok(rs) => {
+                    let s = choice(i, rs);
+                    f.push_str(s);
+                    ini.extend(s.chars().next());
+                }
+                Err(s) => {
+                    f.push_str(s);
+                    ini.push_str(s);
+                }
+            }
+        }
+        (f, ini)
+    };
+    let (primary, primary_ini) = spell(&|_, rs| rs[0]);
+    let mut full = vec![primary];
+    let mut initials = vec![primary_ini];
+    // Initials: combinations of the readings' distinct first letters.
+    let mut combos: Vec<Vec<usize>> = vec![vec![0; readings.len()]];
+    for (i, r) in readings.iter().enumerate() {
+        let Ok(rs) = r else { continue };
+        let mut letters: Vec<char> = vec![];
+        let mut more = Vec::new();
+        for (k, s) in rs.iter().enumerate() {
+            let l = s.chars().next().unwrap_or(' ');
+            if letters.contains(&l) {
+                continue;
+            }
+            letters.push(l);
+            if k == 0 {
+                continue;
+            }
+            for c in &combos {
                 let mut n = c.clone();
-                n[i] = r;
+                n[i] = k;
                 more.push(n);
             }
         }
         combos.extend(more);
-        if combos.len() >= MAX_READINGS {
+        if combos.len() >= MAX_INITIALS {
+            combos.truncate(MAX_INITIALS);
             break;
         }
     }
-    let mut full = Vec::new();
-    let mut initials = Vec::new();
-    for combo in &combos {
-        let mut f = String::new();
-        let mut ini = String::new();
-        for (i, rs) in chars.iter().enumerate() {
-            if rs.is_empty() {
-                let s = &owned.iter().find(|(at, _)| *at == i).expect("recorded").1;
-                f.push_str(s);
-                ini.push_str(s);
-            } else {
-                let r = rs[combo[i]];
-                f.push_str(r);
-                ini.extend(r.chars().next());
-            }
-        }
-        if !full.contains(&f) {
-            full.push(f);
-        }
+    for c in &combos {
+        let (_, ini) = spell(&|i, rs| rs[c[i]]);
         if !initials.contains(&ini) {
             initials.push(ini);
+        }
+    }
+    // Full spellings with one character read otherwise.
+    'alt: for (i, r) in readings.iter().enumerate() {
+        let Ok(rs) = r else { continue };
+        for k in 1..rs.len() {
+            if full.len() > MAX_ALTERNATES {
+                break 'alt;
+            }
+            let (f, _) = spell(&|j, rs| if j == i { rs[k] } else { rs[0] });
+            if !full.contains(&f) {
+                full.push(f);
+            }
         }
     }
     (full, initials)
@@ -184,6 +259,13 @@ mod tests {
         assert!(!finds("掌上银行", &[], "xyk"));
         assert!(finds("信用卡App", &[], "xykapp"));
         assert!(finds("信用卡App", &[], "app"));
+        // 行 reads hang in a bank's name, xing elsewhere.
+        assert!(finds("总行手机银行", &[], "zhsjyh"));
+        assert!(finds("总行手机银行", &[], "zonghangshoujiyinhang"));
+        assert!(finds("出行", &[], "chuxing"));
+        // Another reading of a polyphonic character still finds it.
+        assert!(finds("长城", &[], "zhangcheng") || finds("长城", &[], "changcheng"));
+        assert!(finds("长城", &[], "zc") && finds("长城", &[], "cc"));
     }
 
     #[test]
@@ -205,7 +287,7 @@ mod tests {
         // Every character polyphonic: the combinations stop at the cap.
         let name = "行长重还朝为行长重还朝为行长重还朝为";
         let (full, initials) = pinyin_spellings(name);
-        assert!(full.len() <= MAX_READINGS && initials.len() <= MAX_READINGS);
+        assert!(full.len() <= MAX_ALTERNATES + 1 && initials.len() <= MAX_INITIALS + 1);
         assert!(search_terms(&name.repeat(200), &[], &[]).chars().count() <= MAX_TERMS_CHARS);
     }
 }

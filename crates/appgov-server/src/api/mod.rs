@@ -3,6 +3,8 @@
 //! token (`Authorization: Bearer agv_…`) or by the browser's session
 //! (with its CSRF token for changes); anonymous calls get 401.
 
+pub mod ledger;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -19,8 +21,34 @@ use crate::state::AppState;
         title = "appgov API",
         description = "金融移动应用治理平台接口 — the ledger, releases, scans and gates of notice 金办发〔2024〕99号. Authenticate with `Authorization: Bearer agv_…` (an API token made under 系统管理 / your account).",
     ),
-    paths(me),
-    components(schemas(ErrorBody, Me, GrantView)),
+    paths(
+        me,
+        ledger::list_apps,
+        ledger::create,
+        ledger::get_app,
+        ledger::request_app_move,
+        ledger::get_release,
+        ledger::request_release_move,
+        ledger::list_moves,
+        ledger::get_move,
+        ledger::attest,
+        ledger::evidence,
+        ledger::review_diff,
+        ledger::approve,
+        ledger::reject,
+        ledger::withdraw,
+    ),
+    components(schemas(
+        ErrorBody, Me, GrantView,
+        ledger::NewApp, ledger::MoveRequest, ledger::Attestation, ledger::Decision,
+        crate::views::AppList, crate::views::AppSummary, crate::views::AppDetail,
+        crate::views::Attr, crate::views::IdentityView, crate::views::ListingView,
+        crate::views::AccountView, crate::views::ReleaseView, crate::views::FindingView,
+        crate::views::SdkView, crate::views::ChangeView, crate::views::AgreementView,
+        crate::views::FilingView, crate::views::NextState, crate::views::MoveSummary,
+        crate::views::HistoryEntry, crate::views::ReleaseDetail, crate::views::MoveDetail,
+        crate::views::ItemView, crate::views::EvidenceView, crate::views::DiffItemView,
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

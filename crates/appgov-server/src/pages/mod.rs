@@ -2,3 +2,6 @@
 //! with the viewer's principal and renders a template.
 
 pub mod dashboard;
+pub mod app;
+pub mod ledger;
+pub mod moves;
