@@ -50,7 +50,8 @@ fn pick(lang: Lang, zh: &str, en: &str) -> String {
 }
 
 pub fn app_state_label(m: &Messages, lang: Lang, s: AppState) -> String {
-    m.get(&format!("app_state.{}", s.as_str()), lang).to_string()
+    m.get(&format!("app_state.{}", s.as_str()), lang)
+        .to_string()
 }
 
 pub fn release_state_label(m: &Messages, lang: Lang, s: ReleaseState) -> String {
@@ -134,10 +135,14 @@ impl LedgerParams {
     /// names are refused.
     pub fn query(&self, within: Option<Vec<String>>) -> Result<AppQuery, Failure> {
         let form = blank(&self.form)
-            .map(|f| AppForm::parse(f).ok_or_else(|| Failure::Invalid(format!("unknown form {f:?}"))))
+            .map(|f| {
+                AppForm::parse(f).ok_or_else(|| Failure::Invalid(format!("unknown form {f:?}")))
+            })
             .transpose()?;
         let state = blank(&self.state)
-            .map(|s| AppState::parse(s).ok_or_else(|| Failure::Invalid(format!("unknown state {s:?}"))))
+            .map(|s| {
+                AppState::parse(s).ok_or_else(|| Failure::Invalid(format!("unknown state {s:?}")))
+            })
             .transpose()?;
         let sort = match blank(&self.sort).unwrap_or("name") {
             "name" => AppSort::Name,
@@ -550,7 +555,8 @@ fn release_views(
     let mut ordered: Vec<&Release> = releases.iter().collect();
     ordered.sort_by(|a, b| a.version_code.cmp(&b.version_code).then(a.id.cmp(&b.id)));
     let current = current_release(releases.iter()).map(|r| r.id.clone());
-    let sdks_of = |id: &str| -> Vec<&SdkUsage> { sdks.iter().filter(|u| u.release_id == id).collect() };
+    let sdks_of =
+        |id: &str| -> Vec<&SdkUsage> { sdks.iter().filter(|u| u.release_id == id).collect() };
     let mut out: Vec<ReleaseView> = ordered
         .iter()
         .enumerate()
@@ -572,7 +578,15 @@ fn release_views(
                 .unwrap_or_default();
             let fs: Vec<&ReleaseFinding> =
                 findings.iter().filter(|f| f.release_id == r.id).collect();
-            release_view(m, lang, r, current.as_deref() == Some(&r.id), &fs, prev.map(|p| p.id.clone()), diff)
+            release_view(
+                m,
+                lang,
+                r,
+                current.as_deref() == Some(&r.id),
+                &fs,
+                prev.map(|p| p.id.clone()),
+                diff,
+            )
         })
         .collect();
     out.reverse();
@@ -705,7 +719,11 @@ pub fn history_entry(m: &Messages, lang: Lang, e: &AuditEvent) -> HistoryEntry {
 }
 
 /// The moves about an app and its releases, newest first.
-async fn moves_of(store: &Store, app: &App, releases: &[Release]) -> Result<Vec<Transition>, Failure> {
+async fn moves_of(
+    store: &Store,
+    app: &App,
+    releases: &[Release],
+) -> Result<Vec<Transition>, Failure> {
     let mut ids = vec![app.id.clone()];
     ids.extend(releases.iter().map(|r| r.id.clone()));
     let mut ts: Vec<Transition> = store.find_in("object_id", &ids).await?;
@@ -774,7 +792,10 @@ pub async fn app_detail(
         ("attr.state", app_state_label(m, lang, app.state)),
         ("attr.operator", org(&app.operator_id)),
         ("attr.department", org(&app.department_id)),
-        ("attr.responsible_person", person(&app.responsible_person_id)),
+        (
+            "attr.responsible_person",
+            person(&app.responsible_person_id),
+        ),
         ("attr.tech_owner", person(&app.tech_owner_id)),
         ("attr.security_owner", person(&app.security_owner_id)),
         ("attr.data_owner", person(&app.data_owner_id)),
@@ -787,7 +808,10 @@ pub async fn app_detail(
                 .unwrap_or_else(|| "—".into()),
         ),
         ("attr.regions", list(&app.regions)),
-        ("attr.important_system", yes_no(m, lang, app.important_system)),
+        (
+            "attr.important_system",
+            yes_no(m, lang, app.important_system),
+        ),
         (
             "attr.mlps_level",
             app.mlps_level
@@ -821,7 +845,10 @@ pub async fn app_detail(
     } else {
         vec![]
     };
-    let account_of = |id: &Option<String>| id.as_ref().and_then(|i| accounts_all.iter().find(|a| &a.id == i));
+    let account_of = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|i| accounts_all.iter().find(|a| &a.id == i))
+    };
     let listing_views = listings
         .iter()
         .map(|l| ListingView {
@@ -830,7 +857,8 @@ pub async fn app_detail(
             store_url: l.store_url.clone(),
             listed_version: l.listed_version.clone(),
             observed_on: l.observed_on.clone(),
-            account: account_of(&l.account_id).map(|a| format!("{} ({})", a.account_name, a.holder)),
+            account: account_of(&l.account_id)
+                .map(|a| format!("{} ({})", a.account_name, a.holder)),
         })
         .collect();
     let mut seen = BTreeSet::new();
@@ -1019,12 +1047,14 @@ pub async fn release_detail(
     let next_states = ReleaseState::ALL
         .iter()
         .filter_map(|to| {
-            release_gate(app.state, r.state, *to).ok().map(|g| NextState {
-                state: to.as_str().into(),
-                label: release_state_label(m, lang, *to),
-                gate: g.map(|g| g.as_str().into()),
-                gate_label: g.map(|g| gate_name(lang, g)),
-            })
+            release_gate(app.state, r.state, *to)
+                .ok()
+                .map(|g| NextState {
+                    state: to.as_str().into(),
+                    label: release_state_label(m, lang, *to),
+                    gate: g.map(|g| g.as_str().into()),
+                    gate_label: g.map(|g| gate_name(lang, g)),
+                })
         })
         .collect();
     let mut moves: Vec<Transition> = store.find("object_id", &r.id).await?;
@@ -1034,10 +1064,21 @@ pub async fn release_detail(
         app: summaries(state, lang, std::slice::from_ref(&app))
             .await?
             .remove(0),
-        release: release_view(m, lang, &r, current, &frefs, prev.map(|p| p.id.clone()), diff),
+        release: release_view(
+            m,
+            lang,
+            &r,
+            current,
+            &frefs,
+            prev.map(|p| p.id.clone()),
+            diff,
+        ),
         sdks: sdk_views(&mine),
         next_states,
-        moves: moves.iter().map(|t| move_summary(m, lang, t, &app)).collect(),
+        moves: moves
+            .iter()
+            .map(|t| move_summary(m, lang, t, &app))
+            .collect(),
         may_request_move,
     })
 }
@@ -1067,7 +1108,8 @@ pub async fn pending_moves(
         if !p.may(Action::View, org, &orgs.tree) {
             continue;
         }
-        if waiting && !(p.may(Action::ApproveMove, org, &orgs.tree) && !requested_by(&t, &p.login)) {
+        if waiting && !(p.may(Action::ApproveMove, org, &orgs.tree) && !requested_by(&t, &p.login))
+        {
             continue;
         }
         out.push(move_summary(&state.messages, lang, &t, &app));
@@ -1162,7 +1204,11 @@ pub async fn move_detail_of(
     let mut items = Vec::new();
     if let (Some(g), Some(result)) = (gate, &e.result) {
         for gi in &g.items {
-            let status = result.items.iter().find(|(id, _)| id == &gi.id).map(|(_, s)| s);
+            let status = result
+                .items
+                .iter()
+                .find(|(id, _)| id == &gi.id)
+                .map(|(_, s)| s);
             let (met, detail) = match status {
                 Some(ItemStatus::Met { by }) => (true, by.clone()),
                 Some(ItemStatus::Open { reason }) => (false, reason.clone()),

@@ -14,11 +14,28 @@ use appgov_ledger::{App, AppForm, AppIdentity, AppState, Platform};
 use appgov_store::{AppQuery, Store, StoreConfig};
 
 const BRANCHES: &[&str] = &[
-    "总行", "北京分行", "上海分行", "广州分行", "深圳分行", "成都分行", "杭州分行", "南京分行",
+    "总行",
+    "北京分行",
+    "上海分行",
+    "广州分行",
+    "深圳分行",
+    "成都分行",
+    "杭州分行",
+    "南京分行",
 ];
 const PRODUCTS: &[&str] = &[
-    "手机银行", "掌上银行", "信用卡", "理财", "企业网银", "员工助手", "普惠金融", "养老金",
-    "乡村振兴", "跨境支付", "数字人民币", "车主服务",
+    "手机银行",
+    "掌上银行",
+    "信用卡",
+    "理财",
+    "企业网银",
+    "员工助手",
+    "普惠金融",
+    "养老金",
+    "乡村振兴",
+    "跨境支付",
+    "数字人民币",
+    "车主服务",
 ];
 const VARIANTS: &[&str] = &["", "关怀版", "国际版", "小程序", "极速版", "测试版"];
 
@@ -37,9 +54,9 @@ fn ms(d: Duration) -> f64 {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = arg("--apps").map_or(Ok(100_000), |s| s.parse())?;
     let runs: usize = arg("--runs").map_or(Ok(20), |s| s.parse())?;
-    let dir = arg("--dir").map(std::path::PathBuf::from).unwrap_or_else(|| {
-        std::env::temp_dir().join(format!("appgov-search-scale-{n}"))
-    });
+    let dir = arg("--dir")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("appgov-search-scale-{n}")));
     let t = Instant::now();
     let store = Store::open(&StoreConfig::new(&dir)).await?;
     eprintln!("open (with any backfill): {:.0} ms", ms(t.elapsed()));

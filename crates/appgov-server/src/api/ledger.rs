@@ -27,7 +27,9 @@ pub async fn list_apps(
     Query(params): Query<LedgerParams>,
 ) -> Result<Json<AppList>, ApiError> {
     let p = viewer.require_api()?;
-    Ok(Json(views::app_list(&state, p, viewer.lang, &params).await?))
+    Ok(Json(
+        views::app_list(&state, p, viewer.lang, &params).await?,
+    ))
 }
 
 /// A new app to record (proposed).

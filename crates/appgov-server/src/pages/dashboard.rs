@@ -48,7 +48,12 @@ struct Chart {
     height: usize,
 }
 
-fn chart(id: &'static str, title_key: &'static str, mut rows: Vec<(String, i64)>, other: &str) -> Chart {
+fn chart(
+    id: &'static str,
+    title_key: &'static str,
+    mut rows: Vec<(String, i64)>,
+    other: &str,
+) -> Chart {
     rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     if rows.len() > MAX_BARS {
         let rest: i64 = rows[MAX_BARS - 1..].iter().map(|r| r.1).sum();
@@ -140,7 +145,12 @@ pub async fn dashboard(
     let charts = vec![
         chart("by-form", "dashboard.by_form", forms, &other),
         chart("by-state", "dashboard.by_state", states, &other),
-        chart("by-department", "dashboard.by_department", depts.into_iter().collect(), &other),
+        chart(
+            "by-department",
+            "dashboard.by_department",
+            depts.into_iter().collect(),
+            &other,
+        ),
     ];
     // Open high findings: releases with high findings that are their app's
     // current release (candidates newest first, then checked).

@@ -8,10 +8,10 @@ use appgov_ledger::model::{AppIdentity, OrgNode, Person};
 use appgov_ledger::{AppForm, AppState};
 use appgov_sheet::{HeaderLanguage, LedgerRow};
 use appgov_workflow::apps::{NewIdentity, add_app, new_app};
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use minijinja::value::Serde;
 use minijinja::{Value, context};
 use serde::{Deserialize, Serialize};
@@ -138,7 +138,11 @@ async fn ledger_page(
     };
     // htmx's live search swaps the results only.
     let partial = headers.get("hx-request").is_some() && headers.get("hx-boosted").is_none();
-    let name = if partial { "ledger_results.html" } else { "ledger.html" };
+    let name = if partial {
+        "ledger_results.html"
+    } else {
+        "ledger.html"
+    };
     Ok(render::page(state, viewer, name, data)?.into_response())
 }
 
@@ -247,7 +251,14 @@ pub struct NewAppForm {
 
 pub async fn new_form(State(state): State<Shared>, viewer: Viewer) -> Result<Response, PageError> {
     viewer.require()?;
-    new_app_page(&state, &viewer, &NewAppForm::default(), None, StatusCode::OK).await
+    new_app_page(
+        &state,
+        &viewer,
+        &NewAppForm::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn new_app_page(
@@ -305,10 +316,17 @@ pub async fn create_app(
 ) -> Result<String, Failure> {
     let name = f.name.trim();
     if name.is_empty() {
-        return Err(Failure::Invalid("应用名称必填 / The name is required".into()));
+        return Err(Failure::Invalid(
+            "应用名称必填 / The name is required".into(),
+        ));
     }
-    let form = AppForm::parse(&f.form)
-        .ok_or_else(|| Failure::Invalid(format!("unknown form {:?} (one of: {})", f.form, AppForm::names())))?;
+    let form = AppForm::parse(&f.form).ok_or_else(|| {
+        Failure::Invalid(format!(
+            "unknown form {:?} (one of: {})",
+            f.form,
+            AppForm::names()
+        ))
+    })?;
     let department = Some(f.department_id.trim()).filter(|s| !s.is_empty());
     let orgs = state.orgs().await?;
     if let Some(d) = department
@@ -360,7 +378,14 @@ pub async fn create(
     match create_app(&state, p, &viewer.actor(), &f).await {
         Ok(id) => Ok(Redirect::to(&format!("/apps/{id}")).into_response()),
         Err(Failure::Invalid(m)) | Err(Failure::Conflict(m)) => {
-            new_app_page(&state, &viewer, &f, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await
+            new_app_page(
+                &state,
+                &viewer,
+                &f,
+                Some(m),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -220,9 +220,12 @@ pub async fn read_evidence(
                 )
             }
             Some("file") => {
-                let name = field
-                    .file_name()
-                    .map(|n| n.chars().filter(|c| !c.is_control()).take(MAX_FILE_NAME).collect());
+                let name = field.file_name().map(|n| {
+                    n.chars()
+                        .filter(|c| !c.is_control())
+                        .take(MAX_FILE_NAME)
+                        .collect()
+                });
                 let bytes = field
                     .bytes()
                     .await
