@@ -949,7 +949,7 @@ pub async fn app_detail(
     for o in objects.iter().take(200) {
         events.extend(store.history(o).await?);
     }
-    events.sort_by(|a, b| b.seq.cmp(&a.seq));
+    events.sort_by_key(|e| std::cmp::Reverse(e.seq));
     events.truncate(HISTORY_LIMIT);
     let may_request_move = may_on_app(state, p, Action::RequestMove, &app).await?;
     Ok(AppDetail {
@@ -1108,8 +1108,9 @@ pub async fn pending_moves(
         if !p.may(Action::View, org, &orgs.tree) {
             continue;
         }
-        if waiting && !(p.may(Action::ApproveMove, org, &orgs.tree) && !requested_by(&t, &p.login))
-        {
+        let may_approve =
+            p.may(Action::ApproveMove, org, &orgs.tree) && !requested_by(&t, &p.login);
+        if waiting && !may_approve {
             continue;
         }
         out.push(move_summary(&state.messages, lang, &t, &app));
@@ -1188,7 +1189,7 @@ pub async fn move_detail(
     let store = &state.store;
     let t = appgov_workflow::moves::load_transition(store, move_id).await?;
     let e = appgov_workflow::moves::evaluate_move(store, &t).await?;
-    Ok(move_detail_of(state, p, lang, &e).await?)
+    move_detail_of(state, p, lang, &e).await
 }
 
 pub async fn move_detail_of(

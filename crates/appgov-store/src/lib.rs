@@ -523,22 +523,17 @@ impl Store {
         if searching {
             // A search reads every app's terms: once, counting the matches
             // in the same pass (a window over the whole result) rather than
-            // in a second query.
-            let cols = App::COLUMNS
-                .iter()
-                .map(|(c, _)| *c)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!("SELECT {cols}, COUNT(*) OVER () AS matches FROM app {tail}");
-            return both!(&self.pool, p => {
-                let mut pq = sqlx::query(AssertSqlSafe(sql));
+            // in a second query, and sorting only the matches' ids and sort
+            // keys; the page's 50 apps are read by id afterwards.
+            let sql = format!("SELECT id, COUNT(*) OVER () AS matches FROM app {tail}");
+            let (ids, total): (Vec<String>, i64) = both!(&self.pool, p => {
+                let mut pq = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
                 for a in &args {
                     pq = pq.bind(a.clone());
                 }
                 let rows = pq.fetch_all(p).await?;
-                let apps = rows.iter().map(decode_row::<App, _>).collect::<Result<Vec<_>>>()?;
                 let total = match rows.first() {
-                    Some(r) => sqlx::Row::try_get::<i64, _>(r, "matches")?,
+                    Some((_, n)) => *n,
                     None if q.offset > 0 => {
                         // Past the last page: count on their own.
                         let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
@@ -549,8 +544,16 @@ impl Store {
                     }
                     None => 0,
                 };
-                Ok(AppPage { apps, total })
+                (rows.into_iter().map(|(id, _)| id).collect(), total)
             });
+            let mut found: HashMap<String, App> = self
+                .find_in::<App>("id", &ids)
+                .await?
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect();
+            let apps = ids.iter().filter_map(|id| found.remove(id)).collect();
+            return Ok(AppPage { apps, total });
         }
         let page_sql = select_sql::<App>(&tail);
         both!(&self.pool, p => {

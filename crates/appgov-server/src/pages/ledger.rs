@@ -348,7 +348,7 @@ pub async fn create_app(
     app.responsible_person_id = responsible.map(str::to_string);
     let certificates: Vec<String> = f
         .certificates
-        .split(|c: char| c == ',' || c == '\n' || c == ';' || c == '\r')
+        .split([',', '\n', ';', '\r'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
