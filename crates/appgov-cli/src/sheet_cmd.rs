@@ -525,40 +525,15 @@ pub async fn ledger_rows(store: &Store) -> Result<Vec<LedgerRow>> {
     }
     let mut apps = store.all::<App>().await?;
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    let name = |m: &HashMap<String, String>, id: &Option<String>| {
-        id.as_ref().and_then(|i| m.get(i).cloned())
-    };
     Ok(apps
-        .into_iter()
+        .iter()
         .map(|a| {
-            let identity = identities.get(&a.id);
-            LedgerRow {
-                name: a.name.clone(),
-                form: a.form,
-                department: name(&orgs, &a.department_id),
-                responsible_person: name(&people, &a.responsible_person_id),
-                package: identity.map(|i| i.identifier.clone()),
-                aliases: a.aliases.clone(),
-                state: a.state,
-                purpose: a.purpose.clone(),
-                functions: a.functions.clone(),
-                user_segment: a.user_segment,
-                regions: a.regions.clone(),
-                tech_owner: name(&people, &a.tech_owner_id),
-                security_owner: name(&people, &a.security_owner_id),
-                data_owner: name(&people, &a.data_owner_id),
-                important_system: a.important_system,
-                mlps_level: a.mlps_level,
-                elderly_mode: a.elderly_mode,
-                minors_policy: a.minors_policy,
-                privacy_policy_url: a.privacy_policy_url.clone(),
-                complaint_channel: a.complaint_channel.clone(),
-                third_party_operated: a.third_party_operated,
-                certificates: identity
-                    .map(|i| i.certificates.iter().map(|c| c.sha256.clone()).collect())
-                    .unwrap_or_default(),
-                operator: name(&orgs, &a.operator_id),
-            }
+            LedgerRow::from_app(
+                a,
+                identities.get(&a.id),
+                |id| orgs.get(id).cloned(),
+                |id| people.get(id).cloned(),
+            )
         })
         .collect())
 }

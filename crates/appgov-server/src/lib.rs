@@ -22,6 +22,7 @@ pub mod policy;
 pub mod render;
 pub mod routes;
 pub mod state;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -65,6 +65,17 @@ const TEMPLATES: &[(&str, &str)] = &[
         "oidc_refused.html",
         include_str!("../templates/oidc_refused.html"),
     ),
+    ("ledger.html", include_str!("../templates/ledger.html")),
+    (
+        "ledger_results.html",
+        include_str!("../templates/ledger_results.html"),
+    ),
+    ("app_new.html", include_str!("../templates/app_new.html")),
+    ("app.html", include_str!("../templates/app.html")),
+    ("release.html", include_str!("../templates/release.html")),
+    ("moves.html", include_str!("../templates/moves.html")),
+    ("move.html", include_str!("../templates/move.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
 ];
 
 /// The template environment: HTML auto-escaping for every `.html`

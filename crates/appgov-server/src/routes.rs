@@ -150,6 +150,37 @@ routes! {
     DELETE "/api/v1/tokens/{token}" => api::accounts::revoke_my_token, View, SignedIn;
     GET "/api/v1/policy" => api::accounts::get_policy, ManagePolicy, Institution;
     PUT "/api/v1/policy" => api::accounts::put_policy, ManagePolicy, Institution;
+    GET "/apps" => pages::ledger::list, View, Somewhere;
+    GET "/apps/export.xlsx" => pages::ledger::export, Export, Somewhere;
+    GET "/apps/new" => pages::ledger::new_form, CreateApp, Somewhere;
+    POST "/apps" => pages::ledger::create, CreateApp, Somewhere;
+    GET "/apps/{app}" => pages::app::app_page, View, App;
+    POST "/apps/{app}/moves" => pages::app::request_move, RequestMove, App;
+    GET "/releases/{release}" => pages::app::release_page, View, Release;
+    POST "/releases/{release}/moves" => pages::app::request_release, RequestMove, Release;
+    GET "/moves" => pages::moves::list, View, Somewhere;
+    GET "/moves/{move}" => pages::moves::page, View, Move;
+    GET "/moves/{move}/evidence/{sha}" => pages::moves::evidence_file, View, Move;
+    POST "/moves/{move}/evidence" => pages::moves::evidence, RecordEvidence, Move;
+    POST "/moves/{move}/attest" => pages::moves::attest, RecordEvidence, Move;
+    POST "/moves/{move}/review-diff" => pages::moves::review_diff, RecordEvidence, Move;
+    POST "/moves/{move}/approve" => pages::moves::approve, ApproveMove, Move;
+    POST "/moves/{move}/reject" => pages::moves::reject, ApproveMove, Move;
+    POST "/moves/{move}/withdraw" => pages::moves::withdraw, RequestMove, Move;
+    GET "/api/v1/apps" => api::ledger::list_apps, View, Somewhere;
+    POST "/api/v1/apps" => api::ledger::create, CreateApp, Somewhere;
+    GET "/api/v1/apps/{app}" => api::ledger::get_app, View, App;
+    POST "/api/v1/apps/{app}/moves" => api::ledger::request_app_move, RequestMove, App;
+    GET "/api/v1/releases/{release}" => api::ledger::get_release, View, Release;
+    POST "/api/v1/releases/{release}/moves" => api::ledger::request_release_move, RequestMove, Release;
+    GET "/api/v1/moves" => api::ledger::list_moves, View, Somewhere;
+    GET "/api/v1/moves/{move}" => api::ledger::get_move, View, Move;
+    POST "/api/v1/moves/{move}/evidence" => api::ledger::evidence, RecordEvidence, Move;
+    POST "/api/v1/moves/{move}/attest" => api::ledger::attest, RecordEvidence, Move;
+    POST "/api/v1/moves/{move}/review-diff" => api::ledger::review_diff, RecordEvidence, Move;
+    POST "/api/v1/moves/{move}/approve" => api::ledger::approve, ApproveMove, Move;
+    POST "/api/v1/moves/{move}/reject" => api::ledger::reject, ApproveMove, Move;
+    POST "/api/v1/moves/{move}/withdraw" => api::ledger::withdraw, RequestMove, Move;
 }
 
 fn is_api(path: &str) -> bool {

@@ -395,6 +395,46 @@ impl LedgerRow {
         }
     }
 
+    /// The row of an app on export: `org` and `person` name the records
+    /// the app refers to by id; the identity gives the package and
+    /// certificates (the app's first, when it has several).
+    pub fn from_app(
+        app: &App,
+        identity: Option<&AppIdentity>,
+        org: impl Fn(&str) -> Option<String>,
+        person: impl Fn(&str) -> Option<String>,
+    ) -> LedgerRow {
+        let o = |id: &Option<String>| id.as_deref().and_then(&org);
+        let p = |id: &Option<String>| id.as_deref().and_then(&person);
+        LedgerRow {
+            name: app.name.clone(),
+            form: app.form,
+            department: o(&app.department_id),
+            responsible_person: p(&app.responsible_person_id),
+            package: identity.map(|i| i.identifier.clone()),
+            aliases: app.aliases.clone(),
+            state: app.state,
+            purpose: app.purpose.clone(),
+            functions: app.functions.clone(),
+            user_segment: app.user_segment,
+            regions: app.regions.clone(),
+            tech_owner: p(&app.tech_owner_id),
+            security_owner: p(&app.security_owner_id),
+            data_owner: p(&app.data_owner_id),
+            important_system: app.important_system,
+            mlps_level: app.mlps_level,
+            elderly_mode: app.elderly_mode,
+            minors_policy: app.minors_policy,
+            privacy_policy_url: app.privacy_policy_url.clone(),
+            complaint_channel: app.complaint_channel.clone(),
+            third_party_operated: app.third_party_operated,
+            certificates: identity
+                .map(|i| i.certificates.iter().map(|c| c.sha256.clone()).collect())
+                .unwrap_or_default(),
+            operator: o(&app.operator_id),
+        }
+    }
+
     /// The identity this row records (a package, and the certificates it
     /// may be signed with), for the app `app_id`.
     pub fn to_identity(&self, app_id: &str) -> Option<AppIdentity> {

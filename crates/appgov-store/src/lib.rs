@@ -13,7 +13,9 @@ pub mod audit;
 pub mod columns;
 pub mod files;
 pub mod jobs;
+pub mod overview;
 mod rows;
+pub mod search;
 mod snapshot;
 
 use std::collections::HashMap;
@@ -21,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
-use appgov_ledger::model::App;
+use appgov_ledger::model::{App, AppIdentity, Entity};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
@@ -33,6 +35,7 @@ use sqlx::sqlite::{
 pub use audit::{AuditEvent, ChainProblem};
 pub use columns::{Col, Stored, TABLES};
 pub use files::{FileError, FileStore, sha256_hex};
+pub use overview::AppGroup;
 
 use rows::{Bound, bound_values, decode_row};
 
@@ -156,6 +159,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "accounts, sessions and scan jobs",
         include_str!("../migrations/0003_accounts_sessions_jobs.sql"),
     ),
+    (
+        4,
+        "app search",
+        include_str!("../migrations/0004_app_search.sql"),
+    ),
 ];
 
 /// The ledger's store.
@@ -263,6 +271,7 @@ impl Store {
             data_dir: cfg.data_dir.clone(),
         };
         store.migrate().await?;
+        store.backfill_search().await?;
         Ok(store)
     }
 
@@ -466,19 +475,32 @@ impl Store {
                 ));
             }
         }
-        if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            // Plain substring match on the name and aliases; LIKE's own
-            // wildcards in the search text are escaped.
-            let pat = format!(
-                "%{}%",
-                s.replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            );
-            let a = arg(pat, &mut args);
-            conds.push(format!(
-                "(name LIKE {a} ESCAPE '\\' OR aliases LIKE {a} ESCAPE '\\')"
-            ));
+        let mut searching = false;
+        if let Some(s) = q.search.as_deref() {
+            // Each word must occur in the app's search terms (name, aliases,
+            // their pinyin, identifiers: see `search`); LIKE's own
+            // wildcards in the words are escaped.
+            let words = search::search_words(s);
+            if !words.is_empty() {
+                let likes: Vec<String> = words
+                    .iter()
+                    .map(|w| {
+                        let pat = format!(
+                            "%{}%",
+                            w.replace('\\', "\\\\")
+                                .replace('%', "\\%")
+                                .replace('_', "\\_")
+                        );
+                        let a = arg(pat, &mut args);
+                        format!("terms LIKE {a} ESCAPE '\\'")
+                    })
+                    .collect();
+                conds.push(format!(
+                    "id IN (SELECT app_id FROM app_search WHERE {})",
+                    likes.join(" AND ")
+                ));
+                searching = true;
+            }
         }
         let filter = if conds.is_empty() {
             String::new()
@@ -493,11 +515,47 @@ impl Store {
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let limit = q.limit.clamp(1, 1000);
-        let page_sql = select_sql::<App>(&format!(
+        let tail = format!(
             "{filter} ORDER BY {order} {dir}, id {dir} LIMIT {limit} OFFSET {}",
             q.offset.max(0)
-        ));
+        );
         let count_sql = format!("SELECT COUNT(*) FROM app {filter}");
+        if searching {
+            // A search reads every app's terms: once, counting the matches
+            // in the same pass (a window over the whole result) rather than
+            // in a second query, and sorting only the matches' ids and sort
+            // keys; the page's 50 apps are read by id afterwards.
+            let sql = format!("SELECT id, COUNT(*) OVER () AS matches FROM app {tail}");
+            let (ids, total): (Vec<String>, i64) = both!(&self.pool, p => {
+                let mut pq = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
+                for a in &args {
+                    pq = pq.bind(a.clone());
+                }
+                let rows = pq.fetch_all(p).await?;
+                let total = match rows.first() {
+                    Some((_, n)) => *n,
+                    None if q.offset > 0 => {
+                        // Past the last page: count on their own.
+                        let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
+                        for a in &args {
+                            cq = cq.bind(a.clone());
+                        }
+                        cq.fetch_one(p).await?.0
+                    }
+                    None => 0,
+                };
+                (rows.into_iter().map(|(id, _)| id).collect(), total)
+            });
+            let mut found: HashMap<String, App> = self
+                .find_in::<App>("id", &ids)
+                .await?
+                .into_iter()
+                .map(|a| (a.id.clone(), a))
+                .collect();
+            let apps = ids.iter().filter_map(|id| found.remove(id)).collect();
+            return Ok(AppPage { apps, total });
+        }
+        let page_sql = select_sql::<App>(&tail);
         both!(&self.pool, p => {
             let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
             for a in &args {
@@ -795,6 +853,7 @@ impl Store {
                 .await?;
         });
         both_tx!(inner, t => t.commit().await?);
+        target.backfill_search().await?;
         Ok(report)
     }
 
@@ -1016,7 +1075,11 @@ impl Tx {
         });
         let after = serde_json::to_string(e).expect("entities serialise");
         self.append("create", E::KIND, e.id(), None, Some(after))
-            .await
+            .await?;
+        if let Some(app) = search_app_of(E::KIND, &m) {
+            self.refresh_search(&app).await?;
+        }
+        Ok(())
     }
 
     /// Saves a changed entity. `e.version()` must be the version it was
@@ -1083,6 +1146,14 @@ impl Tx {
         let after = serde_json::to_string(e).expect("entities serialise");
         self.append("update", E::KIND, e.id(), Some(before_json), Some(after))
             .await?;
+        if let Some(app) = search_app_of(E::KIND, &m) {
+            self.refresh_search(&app).await?;
+        }
+        if let Some(old) = search_app_of(E::KIND, &to_map(&before))
+            && Some(&old) != search_app_of(E::KIND, &m).as_ref()
+        {
+            self.refresh_search(&old).await?;
+        }
         Ok(true)
     }
 
@@ -1113,7 +1184,48 @@ impl Tx {
         });
         let before_json = serde_json::to_string(&before).expect("entities serialise");
         self.append("delete", E::KIND, id, Some(before_json), None)
-            .await
+            .await?;
+        if let Some(app) = search_app_of(E::KIND, &to_map(&before)) {
+            self.refresh_search(&app).await?;
+        }
+        Ok(())
+    }
+
+    /// Rewrites an app's search terms from what this transaction sees (its
+    /// row goes when the app is gone).
+    async fn refresh_search(&mut self, app_id: &str) -> Result<()> {
+        let app: Option<App> = self.get(app_id).await?;
+        let terms = match &app {
+            Some(a) => {
+                let ids: Vec<String> = self
+                    .find::<AppIdentity>("app_id", app_id)
+                    .await?
+                    .into_iter()
+                    .map(|i| i.identifier)
+                    .collect();
+                Some(search::search_terms(&a.name, &a.aliases, &ids))
+            }
+            None => None,
+        };
+        both_tx!(&mut self.inner, t => {
+            match terms {
+                Some(terms) => {
+                    sqlx::query(overview::UPSERT_TERMS)
+                        .bind(app_id)
+                        .bind(terms)
+                        .bind(search::TERMS_VERSION)
+                        .execute(&mut **t)
+                        .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM app_search WHERE app_id = $1")
+                        .bind(app_id)
+                        .execute(&mut **t)
+                        .await?;
+                }
+            }
+        });
+        Ok(())
     }
 
     /// Reads a record inside the transaction (sees its own writes).
@@ -1212,6 +1324,18 @@ impl Tx {
         both_tx!(self.inner, t => t.rollback().await?);
         Ok(())
     }
+}
+
+/// The app whose search terms a change of this record touches.
+fn search_app_of(kind: &str, m: &Map<String, Value>) -> Option<String> {
+    let key = if kind == App::KIND {
+        "id"
+    } else if kind == AppIdentity::KIND {
+        "app_id"
+    } else {
+        return None;
+    };
+    m.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 /// The record's own rules (the domain's `problems`).

@@ -88,7 +88,7 @@ async fn insert_all(store: &Store) {
 async fn every_entity_round_trips_on_every_backend() {
     for b in backends().await {
         let store = Store::open(&b.cfg).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 2, "{}", b.name);
+        assert_eq!(store.schema_version().await.unwrap(), 4, "{}", b.name);
         insert_all(&store).await;
         macro_rules! back {
             ($($t:ty),+) => {$(
@@ -430,6 +430,91 @@ async fn ledger_pages_filter_search_and_sort() {
         .await;
         assert_eq!(second.apps.len(), 2);
         assert_eq!(second.total, 4);
+    }
+}
+
+/// The search terms follow every write of an app or its identities, in
+/// the same transaction, and a ledger without them is filled at open.
+#[tokio::test]
+async fn search_finds_pinyin_and_identifiers_as_they_change() {
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        insert_all(&store).await;
+        let found = |q: &str| {
+            let store = store.clone();
+            let q = q.to_string();
+            async move {
+                let mut ids: Vec<String> = store
+                    .list_apps(&AppQuery {
+                        search: Some(q),
+                        ..Default::default()
+                    })
+                    .await
+                    .unwrap()
+                    .apps
+                    .into_iter()
+                    .map(|a| a.id)
+                    .collect();
+                ids.sort();
+                ids
+            }
+        };
+        let mut tx = store.write("测试员").await.unwrap();
+        let mut a: App = sample();
+        a.id = "a-zsyh".into();
+        a.name = "鲸鱼银行".into();
+        a.aliases = vec![];
+        tx.insert(&mut a).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(found("jyyh").await, vec!["a-zsyh"], "{}", b.name);
+        assert_eq!(found("JingYu YinHang").await, vec!["a-zsyh"]);
+        assert_eq!(found("鱼银").await, vec!["a-zsyh"]);
+        assert!(found("com.search.probe").await.is_empty());
+        // An identity recorded later makes its package findable…
+        let mut tx = store.write("测试员").await.unwrap();
+        let mut i: AppIdentity = sample();
+        i.id = "i-zsyh".into();
+        i.app_id = "a-zsyh".into();
+        i.identifier = "com.search.probe".into();
+        tx.insert(&mut i).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(found("search.PROBE").await, vec!["a-zsyh"]);
+        // …a rename changes what finds it, a rolled-back one does not.
+        let mut tx = store.write("测试员").await.unwrap();
+        let mut a2: App = tx.get("a-zsyh").await.unwrap().unwrap();
+        a2.name = "海豚理财".into();
+        tx.update(&mut a2).await.unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(found("jyyh").await, vec!["a-zsyh"]);
+        let mut tx = store.write("测试员").await.unwrap();
+        let mut a2: App = tx.get("a-zsyh").await.unwrap().unwrap();
+        a2.name = "海豚理财".into();
+        tx.update(&mut a2).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(found("jyyh").await.is_empty());
+        assert_eq!(found("htlc").await, vec!["a-zsyh"]);
+        // Deleting the identity takes its package out.
+        let mut tx = store.write("测试员").await.unwrap();
+        tx.delete::<AppIdentity>("i-zsyh", 1).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(found("search.probe").await.is_empty());
+        // Terms lost (a ledger from before migration 0004) come back at open.
+        store
+            .tamper_for_test("DELETE FROM app_search")
+            .await
+            .unwrap();
+        assert!(found("htlc").await.is_empty());
+        store.close().await;
+        let store = Store::open(&b.cfg).await.unwrap();
+        let page = store
+            .list_apps(&AppQuery {
+                search: Some("htlc".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.total, 1, "{}", b.name);
+        store.close().await;
     }
 }
 

@@ -3,6 +3,8 @@
 //! token (`Authorization: Bearer agv_…`) or by the browser's session
 //! (with its CSRF token for changes); anonymous calls get 401.
 
+pub mod ledger;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -34,6 +36,20 @@ pub mod accounts;
         accounts::revoke_my_token,
         accounts::get_policy,
         accounts::put_policy,
+        ledger::list_apps,
+        ledger::create,
+        ledger::get_app,
+        ledger::request_app_move,
+        ledger::get_release,
+        ledger::request_release_move,
+        ledger::list_moves,
+        ledger::get_move,
+        ledger::attest,
+        ledger::evidence,
+        ledger::review_diff,
+        ledger::approve,
+        ledger::reject,
+        ledger::withdraw,
     ),
     components(schemas(
         ErrorBody,
@@ -49,6 +65,14 @@ pub mod accounts;
         accounts::PolicyView,
         accounts::PolicyVersionView,
         accounts::PolicyInput,
+                ledger::NewApp, ledger::MoveRequest, ledger::Attestation, ledger::Decision,
+        crate::views::AppList, crate::views::AppSummary, crate::views::AppDetail,
+        crate::views::Attr, crate::views::IdentityView, crate::views::ListingView,
+        crate::views::AccountView, crate::views::ReleaseView, crate::views::FindingView,
+        crate::views::SdkView, crate::views::ChangeView, crate::views::AgreementView,
+        crate::views::FilingView, crate::views::NextState, crate::views::MoveSummary,
+        crate::views::HistoryEntry, crate::views::ReleaseDetail, crate::views::MoveDetail,
+        crate::views::ItemView, crate::views::EvidenceView, crate::views::DiffItemView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

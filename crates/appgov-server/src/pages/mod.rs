@@ -3,4 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod app;
 pub mod dashboard;
+pub mod ledger;
+pub mod moves;
