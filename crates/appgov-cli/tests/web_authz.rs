@@ -133,6 +133,17 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
         })
         .await
         .unwrap();
+    let evidence = appgov_workflow::moves::add_evidence(
+        &store,
+        "matrix",
+        &mv.id,
+        "business-compliance-review",
+        Some("review.txt".into()),
+        "业务合规审查".as_bytes(),
+    )
+    .await
+    .unwrap();
+    ids.insert("sha", evidence.document_sha256.clone().unwrap());
     ids.insert("app", app_a.id.clone());
     ids.insert("release", rec.release.id.clone());
     ids.insert("move", mv.id.clone());
