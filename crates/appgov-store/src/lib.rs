@@ -164,6 +164,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "app search",
         include_str!("../migrations/0004_app_search.sql"),
     ),
+    (
+        5,
+        "audit events by object id",
+        include_str!("../migrations/0005_audit_object_id_index.sql"),
+    ),
 ];
 
 /// The ledger's store.
