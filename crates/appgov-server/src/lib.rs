@@ -15,6 +15,7 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
+pub mod jobs;
 pub mod pages;
 pub mod render;
 pub mod routes;
@@ -109,6 +110,13 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     // Port 0 asks the system for a port: report (and judge origins by) the real one.
     config.bind = local.to_string();
     let state = build(config).await?;
+    // Partial uploads and scan outputs of a process that died an hour or
+    // more ago: nothing refers to them.
+    state
+        .store
+        .files()
+        .sweep_incoming(std::time::Duration::from_secs(3600));
+    let workers = jobs::start(&state);
     let app = router(state.clone());
     let base = state.origin.clone();
     println!("appgov serve: listening on {base}/");
@@ -128,6 +136,10 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // A job in progress is left to its lease: the next start takes it again.
+    for w in workers {
+        w.abort();
+    }
     state.store.close().await;
     Ok(())
 }

@@ -144,9 +144,15 @@ impl FileStore {
         })
     }
 
-    /// Removes partial uploads older than `age` left in `incoming/` by a
-    /// process that died mid-upload (never acknowledged, so nothing refers
-    /// to them). Returns how many were removed.
+    /// A path in `incoming/` for a temporary file of the caller's (the
+    /// facts a scan's child process writes).
+    pub fn scratch_path(&self, name: &str) -> PathBuf {
+        self.root.join("incoming").join(name)
+    }
+
+    /// Removes files older than `age` (since their last write) left in
+    /// `incoming/` by a process that died mid-upload or mid-scan: never
+    /// acknowledged, so nothing refers to them. Returns how many.
     pub fn sweep_incoming(&self, age: std::time::Duration) -> usize {
         let dir = self.root.join("incoming");
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -160,8 +166,7 @@ impl FileStore {
                 .ok()
                 .and_then(|t| t.elapsed().ok())
                 .is_some_and(|el| el >= age);
-            let tmp = e.file_name().to_string_lossy().ends_with(".tmp");
-            if old && tmp && std::fs::remove_file(e.path()).is_ok() {
+            if old && std::fs::remove_file(e.path()).is_ok() {
                 removed += 1;
             }
         }
