@@ -611,7 +611,7 @@ mod tests {
             "appgov: error: cannot write\n",
             64,
         ) {
-            Stop::Retry(m) => assert!(m.contains("exit status 2: appgov: error: cannot write")),
+            Stop::Retry(m) => assert!(m.contains("(exit status 2): appgov: error: cannot write"), "{m}"),
             other => panic!("{other:?}"),
         }
     }

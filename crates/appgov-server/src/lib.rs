@@ -20,6 +20,7 @@ pub mod pages;
 pub mod render;
 pub mod routes;
 pub mod state;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

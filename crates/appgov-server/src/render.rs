@@ -20,6 +20,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         "dashboard.html",
         include_str!("../templates/dashboard.html"),
     ),
+    ("upload.html", include_str!("../templates/upload.html")),
+    ("job.html", include_str!("../templates/job.html")),
+    (
+        "job_status.html",
+        include_str!("../templates/job_status.html"),
+    ),
 ];
 
 /// The template environment: HTML auto-escaping for every `.html`

@@ -114,6 +114,11 @@ routes! {
     GET "/lang" => auth::switch_lang, View, Public;
     GET "/assets/{name}" => assets::asset, View, Public;
     GET "/api/v1/me" => api::me, View, SignedIn;
+    GET "/apps/{app}/upload" => pages::uploads::upload_page, UploadRelease, App;
+    POST "/apps/{app}/releases" => pages::uploads::upload_submit, UploadRelease, App;
+    GET "/jobs/{job}" => pages::uploads::job_page, View, Job;
+    POST "/api/v1/apps/{app}/releases" => api::releases::upload_release, UploadRelease, App;
+    GET "/api/v1/jobs/{job}" => api::releases::job_status, View, Job;
 }
 
 fn is_api(path: &str) -> bool {

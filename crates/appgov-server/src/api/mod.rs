@@ -3,6 +3,8 @@
 //! token (`Authorization: Bearer agv_…`) or by the browser's session
 //! (with its CSRF token for changes); anonymous calls get 401.
 
+pub mod releases;
+
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
@@ -19,8 +21,12 @@ use crate::state::AppState;
         title = "appgov API",
         description = "金融移动应用治理平台接口 — the ledger, releases, scans and gates of notice 金办发〔2024〕99号. Authenticate with `Authorization: Bearer agv_…` (an API token made under 系统管理 / your account).",
     ),
-    paths(me),
-    components(schemas(ErrorBody, Me, GrantView)),
+    paths(me, releases::upload_release, releases::job_status),
+    components(schemas(
+        ErrorBody, Me, GrantView,
+        releases::JobView, releases::ReleaseView, releases::FindingView, releases::SdkView,
+        releases::ContinuityAlertView, releases::ScanAnswer, releases::ScanFailed,
+    )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
 )]

@@ -2,3 +2,4 @@
 //! with the viewer's principal and renders a template.
 
 pub mod dashboard;
+pub mod uploads;
