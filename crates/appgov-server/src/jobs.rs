@@ -611,7 +611,10 @@ mod tests {
             "appgov: error: cannot write\n",
             64,
         ) {
-            Stop::Retry(m) => assert!(m.contains("(exit status 2): appgov: error: cannot write"), "{m}"),
+            Stop::Retry(m) => assert!(
+                m.contains("(exit status 2): appgov: error: cannot write"),
+                "{m}"
+            ),
             other => panic!("{other:?}"),
         }
     }

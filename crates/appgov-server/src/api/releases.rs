@@ -29,7 +29,8 @@ use crate::upload::{self, UploadRequest};
 
 /// The longest `?wait=`.
 pub const MAX_WAIT_SECS: u64 = 3600;
-const WAIT_POLL: Duration = Duration::from_millis(250);
+/// One primary-key read per tick while a CI call waits.
+const WAIT_POLL: Duration = Duration::from_millis(100);
 
 /// A scan job.
 #[derive(Debug, Serialize, ToSchema)]
