@@ -140,7 +140,7 @@ async fn object_org(
             .ok_or_else(|| Failure::Internal(format!("route lacks {{{name}}}")))
     };
     let app_of = |app: Option<App>, what: String| -> Result<Option<String>, Failure> {
-        let app = app.ok_or_else(|| Failure::NotFound(what))?;
+        let app = app.ok_or(Failure::NotFound(what))?;
         Ok(app_org(&app).map(str::to_string))
     };
     match object {
