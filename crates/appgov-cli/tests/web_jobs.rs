@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use appgov_access::{ApiToken, TokenScope, UserAccount, secret};
 use appgov_ledger::model::{Release, Transition};
 use appgov_ledger::vocab::AppForm;
-use appgov_store::jobs::NewJob;
+use appgov_store::jobs::{JobState, NewJob};
 use appgov_store::{Store, StoreConfig};
 use appgov_testkit::CorpusFile;
 use appgov_testkit::web::{Answer, Client, Server};
@@ -670,4 +670,70 @@ fn time_and_memory_limits_fail_the_job_and_the_server_keeps_serving() {
     let page = web.get(&format!("/jobs/{}", j["job"]["id"].as_str().unwrap()));
     assert!(page.body.contains("分析超出内存上限"), "{}", page.body);
     assert!(releases_of(dir.path(), &app).is_empty());
+}
+
+/// Whether the process has ended (gone, or a zombie not yet reaped).
+fn ended(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => true,
+    }
+}
+
+#[test]
+fn a_server_stopped_in_order_gives_its_scan_back_without_costing_an_attempt() {
+    let Some(tiny) = corpus(TINY) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _web) = start(dir.path(), &[("APPGOV_INTERNAL_SCAN_DELAY_MS", "30000")]);
+    let app = add_app(dir.path(), "停机测试");
+    let token = api_token(dir.path());
+    let mut ci = api_client(&server, &token);
+    let a = post_raw(
+        &mut ci,
+        &format!("/api/v1/apps/{app}/releases?file_name=tiny.apk"),
+        &tiny,
+    );
+    let job = a.json()["job"]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ci.get(&format!("/api/v1/jobs/{job}")).json()["job"]["stage"] != "analysing" {
+        assert!(Instant::now() < deadline, "the scan never started");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // SIGTERM, as a service manager stops it.
+    let pid = server.pid();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !ended(pid) {
+        assert!(Instant::now() < deadline, "the server did not stop");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    drop(server);
+    let queued = runtime().block_on(async {
+        let s = store(dir.path()).await;
+        let j = s.scan_job(&job).await.unwrap().unwrap();
+        s.close().await;
+        j
+    });
+    assert_eq!(queued.state, JobState::Queued);
+    assert_eq!(queued.attempts, 0);
+    assert!(queued.lease_owner.is_none());
+    // The next start takes it at once (no lease to wait out).
+    let server = Server::start(Path::new(EXE), dir.path(), &[]);
+    let mut ci = api_client(&server, &token);
+    let t = Instant::now();
+    let done = wait_job(&mut ci, &job, 60);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.json()["job"]["attempts"], 1);
+    assert!(t.elapsed() < Duration::from_secs(25), "{:?}", t.elapsed());
+    assert_eq!(releases_of(dir.path(), &app).len(), 1);
 }

@@ -75,20 +75,58 @@ pub async fn institution_policy(_state: &AppState) -> Result<Option<Arc<Policy>>
     Ok(None)
 }
 
-/// Starts the workers (each runs until the process ends).
-pub fn start(state: &AppState) -> Vec<JoinHandle<()>> {
+/// The job each worker holds now (worker id → job id).
+type Held = Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>;
+
+/// The running workers.
+pub struct Workers {
+    tasks: Vec<JoinHandle<()>>,
+    held: Held,
+    store: Store,
+}
+
+/// Starts the workers (each runs until [`Workers::stop`] or the process
+/// ends).
+pub fn start(state: &AppState) -> Workers {
     let instance = appgov_store::new_id();
-    (0..state.config.scan_workers)
+    let held = Held::default();
+    let tasks = (0..state.config.scan_workers)
         .map(|i| {
             let state = state.clone();
+            let held = held.clone();
             let id = format!(
                 "{}:{}:{i}",
                 std::process::id(),
                 &instance[instance.len() - 8..]
             );
-            tokio::spawn(async move { worker(state, id).await })
+            tokio::spawn(async move { worker(state, id, held).await })
         })
-        .collect()
+        .collect();
+    Workers {
+        tasks,
+        held,
+        store: state.store.clone(),
+    }
+}
+
+impl Workers {
+    /// Stops the workers (their analysers are killed) and gives their jobs
+    /// back to the queue without counting the attempt: a restart in order
+    /// costs a job nothing. (A crash leaves the lease to expire instead.)
+    pub async fn stop(self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks {
+            let _ = t.await;
+        }
+        let held: Vec<_> = self.held.lock().expect("held jobs lock").drain().collect();
+        for (worker, job) in held {
+            if let Err(e) = self.store.return_scan(&job, &worker).await {
+                eprintln!("appgov serve: cannot give scan {job} back to the queue: {e}");
+            }
+        }
+    }
 }
 
 /// Wakes an idle worker (after a job was queued).
@@ -96,7 +134,7 @@ pub fn wake(state: &AppState) {
     state.scan_wakeup.notify_one();
 }
 
-async fn worker(state: AppState, id: String) {
+async fn worker(state: AppState, id: String, held: Held) {
     loop {
         let now = now_unix();
         match state
@@ -105,7 +143,11 @@ async fn worker(state: AppState, id: String) {
             .await
         {
             Ok(Some(job)) => {
+                held.lock()
+                    .expect("held jobs lock")
+                    .insert(id.clone(), job.id.clone());
                 run(&state, &id, job).await;
+                held.lock().expect("held jobs lock").remove(&id);
                 continue;
             }
             Ok(None) => {}

@@ -137,10 +137,8 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
-    // A job in progress is left to its lease: the next start takes it again.
-    for w in workers {
-        w.abort();
-    }
+    // Jobs in progress go back to the queue for the next start.
+    workers.stop().await;
     state.store.close().await;
     Ok(())
 }

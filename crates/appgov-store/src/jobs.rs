@@ -270,6 +270,20 @@ impl Store {
         })
     }
 
+    /// Gives a job back untouched by this attempt (its server is shutting
+    /// down in order): queued again at once, the attempt not counted.
+    pub async fn return_scan(&self, id: &str, worker: &str) -> Result<bool> {
+        crate::both!(&self.pool, p => {
+            Ok(sqlx::query("UPDATE scan_job SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, stage = 'queued' WHERE id = $1 AND lease_owner = $2 AND state = 'running'")
+                .bind(id)
+                .bind(worker)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1)
+        })
+    }
+
     /// Marks a job done or failed. With `worker`, only if the job is still
     /// that worker's; returns whether it was marked.
     pub async fn finish_scan(

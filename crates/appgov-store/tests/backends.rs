@@ -604,6 +604,15 @@ async fn the_scan_queue_leases_retries_and_gives_up() {
                 .await
                 .unwrap()
         );
+        // Given back by a server shutting down: the attempt does not count.
+        assert!(!store.return_scan(&a.id, "w1").await.unwrap());
+        assert!(store.return_scan(&a.id, "w3").await.unwrap());
+        let again = store
+            .claim_scan("w3", &t(45), &t(59), 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.id.as_str(), again.attempts), (a.id.as_str(), 2));
         // Given back for another try, then claimed a third time.
         assert!(
             store
