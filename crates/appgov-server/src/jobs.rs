@@ -311,6 +311,7 @@ async fn run(state: &AppState, worker: &str, job: ScanJob) {
             job.id
         );
     }
+    state.scan_finished.notify_waiters();
 }
 
 /// The live (not rejected) release of this job's package in its app.
@@ -460,6 +461,10 @@ async fn analyse(state: &AppState, lease: &Lease, job: &ScanJob) -> Result<Facts
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .kill_on_drop(true);
+    // Spawned from a runtime worker thread, which lives as long as the
+    // server: the child's parent-death signal follows the spawning
+    // thread, not the process, so never spawn it from a blocking-pool
+    // thread (those end when idle).
     let mut child = cmd.spawn().map_err(|e| {
         Stop::Fail(format!(
             "cannot start the analyser {}: {e}",

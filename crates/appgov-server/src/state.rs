@@ -26,6 +26,8 @@ pub struct Shared {
     pub origin: String,
     /// Wakes an idle scan worker when a job is queued.
     pub scan_wakeup: tokio::sync::Notify,
+    /// Wakes everyone waiting for a scan of this server to end.
+    pub scan_finished: tokio::sync::Notify,
     orgs: Mutex<Option<(Instant, Arc<OrgCache>)>>,
 }
 
@@ -64,6 +66,7 @@ impl AppState {
             knowledge,
             origin,
             scan_wakeup: tokio::sync::Notify::new(),
+            scan_finished: tokio::sync::Notify::new(),
             orgs: Mutex::new(None),
         }))
     }

@@ -29,8 +29,8 @@ use crate::upload::{self, UploadRequest};
 
 /// The longest `?wait=`.
 pub const MAX_WAIT_SECS: u64 = 3600;
-/// One primary-key read per tick while a CI call waits.
-const WAIT_POLL: Duration = Duration::from_millis(100);
+/// A waiting CI call reads its job at least this often.
+const WAIT_POLL: Duration = Duration::from_secs(1);
 
 /// A scan job.
 #[derive(Debug, Serialize, ToSchema)]
@@ -198,20 +198,32 @@ fn fail_on(s: Option<&str>) -> Result<Severity, Failure> {
     }
 }
 
-/// Waits for the job to end, or the wait to run out.
+/// Waits for the job to end, or the wait to run out: woken when a worker
+/// of this server ends a job, and reading the job at least every second
+/// (it may be another server's).
 async fn wait_for(state: &AppState, mut job: ScanJob, secs: u64) -> Result<ScanJob, Failure> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs.min(MAX_WAIT_SECS));
-    while matches!(job.state, JobState::Queued | JobState::Running)
-        && tokio::time::Instant::now() < deadline
-    {
-        tokio::time::sleep(WAIT_POLL).await;
+    loop {
+        // Listening before reading, so an end between the two is not missed.
+        let ended = state.scan_finished.notified();
+        tokio::pin!(ended);
+        ended.as_mut().enable();
         job = state
             .store
             .scan_job(&job.id)
             .await?
             .ok_or_else(|| Failure::NotFound(format!("no scan job {}", job.id)))?;
+        if !matches!(job.state, JobState::Queued | JobState::Running)
+            || tokio::time::Instant::now() >= deadline
+        {
+            return Ok(job);
+        }
+        tokio::select! {
+            _ = ended => {}
+            _ = tokio::time::sleep(WAIT_POLL) => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
     }
-    Ok(job)
 }
 
 /// The answer for a job as it stands: 200 done, 422 failed, `pending`
