@@ -4,6 +4,7 @@
 
 mod diff;
 mod gates;
+mod internal_scan;
 mod ledger;
 mod rules;
 mod scan;
@@ -80,6 +81,10 @@ enum Command {
     /// prints its URL and, on first start, a one-time link that creates
     /// the first administrator.
     Serve(serve::ServeArgs),
+    /// The analysis of one uploaded package in a child process of `appgov
+    /// serve` (its memory and time limited); not for people.
+    #[command(hide = true)]
+    InternalScan(internal_scan::InternalScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -99,6 +104,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => ledger::audit(&cli.store, &cmd),
         Command::Db(cmd) => ledger::db(&cli.store, &cmd),
         Command::Serve(args) => serve::run(&cli.store, &args),
+        Command::InternalScan(args) => internal_scan::run(&args),
     };
     match result {
         Ok(code) => code,

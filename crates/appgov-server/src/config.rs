@@ -166,9 +166,17 @@ impl ServerConfig {
                 "scan_workers must be between 1 and 64".into(),
             ));
         }
-        if self.scan_memory_mib < 256 {
+        // Real packages need hundreds of MiB (the default is 4096); the
+        // floor only keeps the analyser able to start, and lets tests
+        // provoke the limit.
+        if self.scan_memory_mib < 32 {
             return Err(ConfigError::Invalid(
-                "scan_memory_mib must be at least 256".into(),
+                "scan_memory_mib must be at least 32".into(),
+            ));
+        }
+        if self.scan_timeout_secs == 0 {
+            return Err(ConfigError::Invalid(
+                "scan_timeout_secs must be at least 1".into(),
             ));
         }
         if let Some(o) = &self.oidc {

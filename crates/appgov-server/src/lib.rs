@@ -17,12 +17,14 @@ pub mod config;
 pub mod error;
 pub mod i18n;
 pub mod oidc;
+pub mod jobs;
 pub mod pages;
 pub mod policy;
 pub mod render;
 pub mod routes;
 pub mod state;
 pub mod views;
+pub mod upload;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -114,6 +116,13 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     // Port 0 asks the system for a port: report (and judge origins by) the real one.
     config.bind = local.to_string();
     let state = build(config).await?;
+    // Partial uploads and scan outputs of a process that died an hour or
+    // more ago: nothing refers to them.
+    state
+        .store
+        .files()
+        .sweep_incoming(std::time::Duration::from_secs(3600));
+    let workers = jobs::start(&state);
     let app = router(state.clone());
     let base = state.origin.clone();
     println!("appgov serve: listening on http://{local}/");
@@ -136,6 +145,8 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    // Jobs in progress go back to the queue for the next start.
+    workers.stop().await;
     state.store.close().await;
     Ok(())
 }

@@ -76,6 +76,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("moves.html", include_str!("../templates/moves.html")),
     ("move.html", include_str!("../templates/move.html")),
     ("macros.html", include_str!("../templates/macros.html")),
+    ("upload.html", include_str!("../templates/upload.html")),
+    ("job.html", include_str!("../templates/job.html")),
+    (
+        "job_status.html",
+        include_str!("../templates/job_status.html"),
+    ),
 ];
 
 /// The template environment: HTML auto-escaping for every `.html`

@@ -181,6 +181,11 @@ routes! {
     POST "/api/v1/moves/{move}/approve" => api::ledger::approve, ApproveMove, Move;
     POST "/api/v1/moves/{move}/reject" => api::ledger::reject, ApproveMove, Move;
     POST "/api/v1/moves/{move}/withdraw" => api::ledger::withdraw, RequestMove, Move;
+    GET "/apps/{app}/upload" => pages::uploads::upload_page, UploadRelease, App;
+    POST "/apps/{app}/releases" => pages::uploads::upload_submit, UploadRelease, App;
+    GET "/jobs/{job}" => pages::uploads::job_page, View, Job;
+    POST "/api/v1/apps/{app}/releases" => api::releases::upload_release, UploadRelease, App;
+    GET "/api/v1/jobs/{job}" => api::releases::job_status, View, Job;
 }
 
 fn is_api(path: &str) -> bool {

@@ -24,6 +24,10 @@ pub struct Shared {
     pub knowledge: Arc<Knowledge>,
     /// The server's own origin (`http://127.0.0.1:8080`, or the public URL's).
     pub origin: String,
+    /// Wakes an idle scan worker when a job is queued.
+    pub scan_wakeup: tokio::sync::Notify,
+    /// Wakes everyone waiting for a scan of this server to end.
+    pub scan_finished: tokio::sync::Notify,
     orgs: Mutex<Option<(Instant, Arc<OrgCache>)>>,
 }
 
@@ -61,6 +65,8 @@ impl AppState {
             templates,
             knowledge,
             origin,
+            scan_wakeup: tokio::sync::Notify::new(),
+            scan_finished: tokio::sync::Notify::new(),
             orgs: Mutex::new(None),
         }))
     }

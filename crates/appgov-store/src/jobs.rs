@@ -253,6 +253,37 @@ impl Store {
         })
     }
 
+    /// Gives a job back to the queue for another attempt (its analysis
+    /// stopped abnormally in a way that may not recur), noting why; only if
+    /// the job is still `worker`'s. Its attempts count on, so a package that
+    /// always stops its analysis still fails after the maximum.
+    pub async fn requeue_scan(&self, id: &str, worker: &str, note: &str) -> Result<bool> {
+        crate::both!(&self.pool, p => {
+            Ok(sqlx::query("UPDATE scan_job SET state = 'queued', lease_owner = NULL, lease_until = NULL, stage = 'queued', error = $3 WHERE id = $1 AND lease_owner = $2 AND state = 'running'")
+                .bind(id)
+                .bind(worker)
+                .bind(note)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1)
+        })
+    }
+
+    /// Gives a job back untouched by this attempt (its server is shutting
+    /// down in order): queued again at once, the attempt not counted.
+    pub async fn return_scan(&self, id: &str, worker: &str) -> Result<bool> {
+        crate::both!(&self.pool, p => {
+            Ok(sqlx::query("UPDATE scan_job SET state = 'queued', attempts = attempts - 1, lease_owner = NULL, lease_until = NULL, stage = 'queued' WHERE id = $1 AND lease_owner = $2 AND state = 'running'")
+                .bind(id)
+                .bind(worker)
+                .execute(p)
+                .await?
+                .rows_affected()
+                == 1)
+        })
+    }
+
     /// Marks a job done or failed. With `worker`, only if the job is still
     /// that worker's; returns whether it was marked.
     pub async fn finish_scan(

@@ -34,7 +34,7 @@ use sqlx::sqlite::{
 
 pub use audit::{AuditEvent, ChainProblem};
 pub use columns::{Col, Stored, TABLES};
-pub use files::{FileError, FileStore, sha256_hex};
+pub use files::{FileError, FileStore, Incoming, StoredFile, sha256_hex};
 pub use overview::AppGroup;
 
 use rows::{Bound, bound_values, decode_row};

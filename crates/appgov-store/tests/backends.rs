@@ -8,6 +8,7 @@
 //! skipped with a message — except under CI, where it fails.
 
 use appgov_ledger::model::*;
+use appgov_store::jobs::{JobState, NewJob};
 use appgov_store::*;
 use serde_json::Value;
 
@@ -595,5 +596,161 @@ async fn the_views_snapshot_gives_the_views_of_the_whole_ledger() {
             (one.releases.len(), one.findings.len(), one.sdk_usages.len()),
             (2, 2, 2)
         );
+    }
+}
+
+#[tokio::test]
+async fn the_scan_queue_leases_retries_and_gives_up() {
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        let mut app: App = sample();
+        app.id = String::new();
+        app.operator_id = None;
+        app.department_id = None;
+        app.responsible_person_id = None;
+        app.tech_owner_id = None;
+        app.security_owner_id = None;
+        app.data_owner_id = None;
+        app.merged_into = None;
+        let mut tx = store.write("测试员").await.unwrap();
+        tx.insert(&mut app).await.unwrap();
+        tx.commit().await.unwrap();
+        let new = |name: &str| NewJob {
+            app_id: app.id.clone(),
+            package_sha256: sha256_hex(name.as_bytes()),
+            file_name: name.into(),
+            size: 1,
+            requested_by: "测试员".into(),
+            request_move: None,
+            source: "web".into(),
+        };
+        let first = store.enqueue_scan(&new("a.apk")).await.unwrap();
+        let second = store.enqueue_scan(&new("b.apk")).await.unwrap();
+        let t = |s: u32| format!("2030-01-01T00:00:{s:02}Z");
+        // Oldest first; one claimer per job.
+        let a = store
+            .claim_scan("w1", &t(0), &t(30), 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((a.id.as_str(), a.attempts), (first.id.as_str(), 1));
+        let b2 = store
+            .claim_scan("w2", &t(0), &t(30), 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(b2.id, second.id, "{}", b.name);
+        assert!(
+            store
+                .claim_scan("w3", &t(1), &t(31), 3)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Heartbeats keep the lease; another worker's do not count.
+        assert!(
+            store
+                .heartbeat_scan(&a.id, "w1", &t(40), "analysing")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .heartbeat_scan(&a.id, "w2", &t(50), "checking")
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store
+                .scan_job(&a.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .stage
+                .as_deref(),
+            Some("analysing")
+        );
+        // A lease that expired is taken again (the worker died).
+        let again = store
+            .claim_scan("w3", &t(45), &t(59), 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.id.as_str(), again.attempts), (a.id.as_str(), 2));
+        assert!(
+            !store
+                .heartbeat_scan(&a.id, "w1", &t(46), "checking")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .finish_scan(&a.id, Some("w1"), JobState::Done, None, None)
+                .await
+                .unwrap()
+        );
+        // Given back by a server shutting down: the attempt does not count.
+        assert!(!store.return_scan(&a.id, "w1").await.unwrap());
+        assert!(store.return_scan(&a.id, "w3").await.unwrap());
+        let again = store
+            .claim_scan("w3", &t(45), &t(59), 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((again.id.as_str(), again.attempts), (a.id.as_str(), 2));
+        // Given back for another try, then claimed a third time.
+        assert!(
+            store
+                .requeue_scan(&a.id, "w3", "stopped by signal 6")
+                .await
+                .unwrap()
+        );
+        let queued = store.scan_job(&a.id).await.unwrap().unwrap();
+        assert_eq!(
+            (queued.state, queued.error.as_deref()),
+            (JobState::Queued, Some("stopped by signal 6"))
+        );
+        let third = store
+            .claim_scan("w4", &t(46), &t(58), 3)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(third.attempts, 3);
+        // The second finishes normally, linked to a release id.
+        assert!(
+            store
+                .finish_scan(&second.id, Some("w2"), JobState::Done, None, Some("rel-1"))
+                .await
+                .unwrap()
+        );
+        // Died a third time: the next claim fails it instead of running it.
+        assert!(
+            store
+                .claim_scan("w5", &t(59), &t(59), 3)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let failed = store.scan_job(&a.id).await.unwrap().unwrap();
+        assert_eq!(failed.state, JobState::Failed, "{}", b.name);
+        assert!(failed.error.unwrap().contains("3 attempts"));
+        // The second finishes normally, linked to a release id.
+        assert!(
+            store
+                .finish_scan(&second.id, Some("w2"), JobState::Done, None, Some("rel-1"))
+                .await
+                .unwrap()
+        );
+        let done = store.scan_job(&second.id).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                done.state,
+                done.release_id.as_deref(),
+                done.stage.as_deref()
+            ),
+            (JobState::Done, Some("rel-1"), Some("done"))
+        );
+        assert!(store.unfinished_scans(10).await.unwrap().is_empty());
+        store.close().await;
     }
 }

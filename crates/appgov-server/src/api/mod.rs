@@ -4,6 +4,7 @@
 //! (with its CSRF token for changes); anonymous calls get 401.
 
 pub mod ledger;
+pub mod releases;
 
 use axum::Json;
 use axum::extract::State;
@@ -25,6 +26,8 @@ pub mod accounts;
     ),
     paths(
         me,
+        releases::upload_release,
+        releases::job_status,
         accounts::list_users,
         accounts::create_user,
         accounts::get_user,
@@ -55,6 +58,8 @@ pub mod accounts;
         ErrorBody,
         Me,
         GrantView,
+        releases::JobView, releases::ReleaseView, releases::FindingView, releases::SdkView,
+        releases::ContinuityAlertView, releases::ScanAnswer, releases::ScanFailed,
         accounts::UserView,
         accounts::GrantInput,
         accounts::NewUserInput,

@@ -7,3 +7,4 @@ pub mod app;
 pub mod dashboard;
 pub mod ledger;
 pub mod moves;
+pub mod uploads;
