@@ -16,15 +16,15 @@ pub mod auth;
 pub mod config;
 pub mod error;
 pub mod i18n;
-pub mod oidc;
 pub mod jobs;
+pub mod oidc;
 pub mod pages;
 pub mod policy;
 pub mod render;
 pub mod routes;
 pub mod state;
-pub mod views;
 pub mod upload;
+pub mod views;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

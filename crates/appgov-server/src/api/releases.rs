@@ -84,6 +84,8 @@ impl JobView {
 
 /// A recorded release.
 #[derive(Debug, Serialize, ToSchema)]
+// Named apart from the ledger pages' views of the same things.
+#[schema(as = ScannedRelease)]
 pub struct ReleaseView {
     pub id: String,
     pub app_id: String,
@@ -108,6 +110,8 @@ pub struct ReleaseView {
 
 /// A finding in force on the release.
 #[derive(Debug, Serialize, ToSchema)]
+// Named apart from the ledger pages' views of the same things.
+#[schema(as = ScannedFinding)]
 pub struct FindingView {
     /// The check, e.g. `PKG-004`.
     pub rule: String,
@@ -119,6 +123,8 @@ pub struct FindingView {
 
 /// A third-party SDK found in the release.
 #[derive(Debug, Serialize, ToSchema)]
+// Named apart from the ledger pages' views of the same things.
+#[schema(as = ScannedSdk)]
 pub struct SdkView {
     /// The catalog's id, e.g. `umeng-analytics`.
     pub sdk: String,
