@@ -11,7 +11,13 @@ fn main() {
         .map(PathBuf::from)
         .unwrap_or_else(|| manifest.join("../../web/node_modules/htmx.org/dist/htmx.min.js"));
     println!("cargo:rerun-if-env-changed=APPGOV_HTMX_JS");
-    println!("cargo:rerun-if-changed={}", candidate.display());
+    // A path that does not exist would make cargo rerun this on every
+    // build; watch web/ instead until htmx is installed.
+    if candidate.is_file() {
+        println!("cargo:rerun-if-changed={}", candidate.display());
+    } else {
+        println!("cargo:rerun-if-changed={}", manifest.join("../../web").display());
+    }
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("htmx.rs");
     let code = if candidate.is_file() {
         format!(

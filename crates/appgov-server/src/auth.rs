@@ -342,7 +342,11 @@ async fn resolve_inner(state: &AppState, req: Request) -> Result<Request, Respon
         });
     }
     let mut body = body;
-    if unsafe_method(&parts.method) {
+    // The cross-site check protects ambient credentials (the session
+    // cookie) and the sign-in form; an API call without a cookie carries
+    // none, so it is judged by its token alone (401 without one).
+    let ambient = viewer.session.is_some() || cookie(&parts.headers, SESSION_COOKIE).is_some();
+    if unsafe_method(&parts.method) && (ambient || !api) {
         if !same_origin(state, &parts.headers) {
             return Err(fail(Failure::Csrf));
         }
