@@ -16,7 +16,10 @@ fn main() {
     if candidate.is_file() {
         println!("cargo:rerun-if-changed={}", candidate.display());
     } else {
-        println!("cargo:rerun-if-changed={}", manifest.join("../../web").display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            manifest.join("../../web").display()
+        );
     }
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("htmx.rs");
     let code = if candidate.is_file() {

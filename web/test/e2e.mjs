@@ -106,14 +106,14 @@ try {
     await form.locator("input[type=file]").setInputFiles({
       name: `证明材料-${i}.txt`, mimeType: "text/plain", buffer: Buffer.from(`证明材料 ${i}`),
     });
-    await form.getByRole("button").click();
+    await form.locator("button[type=submit]").click();
     await page.waitForURL(moveUrl);
   }
   for (let i = 0; i < 12; i += 1) {
     const form = page.locator("li.item.open form[action$='/attest']").first();
     if (await form.count() === 0) break;
     await form.locator("textarea").fill("已核实");
-    await form.getByRole("button").click();
+    await form.locator("button[type=submit]").click();
     await page.waitForURL(moveUrl);
   }
   await shot(page, "checklist-worked");

@@ -343,8 +343,13 @@ fn single_sign_on_against_a_real_provider() {
     assert_eq!(u["oidc_subject"], "zhang.san");
     assert_eq!(u["display_name"], "SSO zhang.san");
     assert_eq!(u["grants"].as_array().unwrap().len(), 0);
-    // Without grants the session exists but reaches nothing.
-    assert_eq!(zs.get("/api/v1/me").status, 403);
+    // Without grants the session exists and knows who it is, but reaches
+    // nothing of the ledger.
+    let me = zs.get("/api/v1/me");
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["grants"].as_array().unwrap().len(), 0);
+    assert_eq!(zs.get("/api/v1/apps").status, 403);
+    assert_eq!(zs.get("/apps").status, 403);
 
     // An administrator grants a role; the next sign-in is the same account.
     let id = u["id"].as_str().unwrap();
