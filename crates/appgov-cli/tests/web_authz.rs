@@ -397,7 +397,7 @@ fn every_route_for_every_role() {
     let mut owner_b = server.client();
     owner_b.login("owner_b", PW);
     let app = fx.ids["app"].clone();
-    assert_eq!(owner_b.get(&format!("/api/v1/me")).status, 200);
+    assert_eq!(owner_b.get("/api/v1/me").status, 200);
     for spec in CATALOG.iter().filter(|s| {
         matches!(
             s.object,

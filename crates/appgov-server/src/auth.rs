@@ -129,8 +129,7 @@ pub fn client_addr(state: &AppState, headers: &HeaderMap, conn: Option<SocketAdd
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .last()
+            .rfind(|v| !v.is_empty())
     {
         return f.to_string();
     }
