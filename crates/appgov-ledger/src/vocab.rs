@@ -40,6 +40,13 @@ macro_rules! vocabulary {
             }
         }
 
+        impl $crate::vocab::Term for $name {
+            fn all() -> &'static [Self] { Self::ALL }
+            fn as_str(self) -> &'static str { $name::as_str(self) }
+            fn label_zh(self) -> &'static str { $name::label_zh(self) }
+            fn label_en(self) -> &'static str { $name::label_en(self) }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
@@ -57,6 +64,15 @@ macro_rules! vocabulary {
             }
         }
     };
+}
+
+/// What every vocabulary offers, for code that lists any of them (a form's
+/// select, an export's legend).
+pub trait Term: Copy + PartialEq + 'static {
+    fn all() -> &'static [Self];
+    fn as_str(self) -> &'static str;
+    fn label_zh(self) -> &'static str;
+    fn label_en(self) -> &'static str;
 }
 
 #[doc(hidden)]

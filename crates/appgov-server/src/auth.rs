@@ -91,6 +91,7 @@ impl Viewer {
             ("nav.dashboard".to_string(), "/".to_string()),
             ("nav.ledger".into(), "/apps".into()),
             ("nav.gates".into(), "/moves".into()),
+            ("nav.accounts".into(), "/accounts".into()),
         ];
         if p.may_somewhere(Action::ViewAuditLog) {
             m.push(("nav.audit".into(), "/audit".into()));

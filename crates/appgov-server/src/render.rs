@@ -71,6 +71,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/ledger_results.html"),
     ),
     ("app_new.html", include_str!("../templates/app_new.html")),
+    ("app_edit.html", include_str!("../templates/app_edit.html")),
+    ("accounts.html", include_str!("../templates/accounts.html")),
     ("app.html", include_str!("../templates/app.html")),
     ("release.html", include_str!("../templates/release.html")),
     ("moves.html", include_str!("../templates/moves.html")),

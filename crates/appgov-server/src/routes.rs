@@ -10,7 +10,7 @@
 
 use appgov_access::Action;
 use appgov_access::roles::app_org;
-use appgov_ledger::model::{App, Entity, Release, Transition};
+use appgov_ledger::model::{App, Entity, PublishingAccount, Release, Transition};
 use appgov_store::Store;
 use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
@@ -44,6 +44,9 @@ pub enum Object {
     Move,
     /// The scan job named by `{job}` (its app's place).
     Job,
+    /// The publishing account named by `{account}` (where its holder sits;
+    /// an account without a holder is institution-wide).
+    Account,
 }
 
 /// One route of the table.
@@ -156,6 +159,19 @@ routes! {
     POST "/apps" => pages::ledger::create, CreateApp, Somewhere;
     GET "/apps/{app}" => pages::app::app_page, View, App;
     POST "/apps/{app}/moves" => pages::app::request_move, RequestMove, App;
+    GET "/apps/{app}/edit" => pages::app::edit_form, EditApp, App;
+    POST "/apps/{app}/edit" => pages::app::edit_submit, EditApp, App;
+    POST "/apps/{app}/listings" => pages::channels::listing_add, EditApp, App;
+    POST "/apps/{app}/listings/{listing}" => pages::channels::listing_edit, EditApp, App;
+    GET "/accounts" => pages::channels::accounts, View, Somewhere;
+    POST "/accounts" => pages::channels::account_add, EditApp, Somewhere;
+    POST "/accounts/{account}" => pages::channels::account_edit, EditApp, Account;
+    PATCH "/api/v1/apps/{app}" => api::channels::patch_app, EditApp, App;
+    POST "/api/v1/apps/{app}/listings" => api::channels::add_listing, EditApp, App;
+    PATCH "/api/v1/apps/{app}/listings/{listing}" => api::channels::patch_listing, EditApp, App;
+    GET "/api/v1/accounts" => api::channels::list_accounts, View, Somewhere;
+    POST "/api/v1/accounts" => api::channels::create_account, EditApp, Somewhere;
+    PATCH "/api/v1/accounts/{account}" => api::channels::patch_account, EditApp, Account;
     GET "/releases/{release}" => pages::app::release_page, View, Release;
     POST "/releases/{release}/moves" => pages::app::request_release, RequestMove, Release;
     GET "/moves" => pages::moves::list, View, Somewhere;
@@ -254,6 +270,14 @@ async fn object_org(
                 format!("no app {}", j.app_id),
             )
         }
+        Object::Account => {
+            let id = param("account")?;
+            let a = store
+                .get::<PublishingAccount>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no publishing account {id}")))?;
+            Ok(a.holder_org_id)
+        }
         Object::Public | Object::SignedIn | Object::Somewhere | Object::Institution => Ok(None),
     }
 }
@@ -298,7 +322,7 @@ pub async fn guard(
             };
             p.may(spec.action, None, &tree.tree)
         }
-        Object::App | Object::Release | Object::Move | Object::Job => {
+        Object::App | Object::Release | Object::Move | Object::Job | Object::Account => {
             let org = match object_org(&state.store, spec.object, &params).await {
                 Ok(o) => o,
                 Err(f) => return refuse(f),

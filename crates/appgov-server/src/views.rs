@@ -11,7 +11,7 @@ use appgov_access::{Action, Principal};
 use appgov_ledger::lifecycle::APP_MOVES;
 use appgov_ledger::model::*;
 use appgov_ledger::views::current_release;
-use appgov_ledger::vocab::TransitionStatus;
+use appgov_ledger::vocab::{Term, TransitionStatus};
 use appgov_ledger::{
     AppForm, AppState, GateId, ItemKind, ItemStatus, ReleaseState, builtin_gates, release_diff,
     release_gate,
@@ -83,6 +83,26 @@ pub async fn visible_orgs(
         all.extend(orgs.tree.subtree(r));
     }
     Ok(Some(all.into_iter().collect()))
+}
+
+/// A choice in a select: value, label, selected.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Every term of a vocabulary as choices, labelled in `lang`.
+pub fn vocab_choices<T: Term>(lang: Lang, selected: Option<T>) -> Vec<Choice> {
+    T::all()
+        .iter()
+        .map(|&v| Choice {
+            value: v.as_str().into(),
+            label: label!(lang, v),
+            selected: selected == Some(v),
+        })
+        .collect()
 }
 
 /// May the principal do `action` on `app`?
@@ -313,8 +333,16 @@ pub struct IdentityView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ListingView {
+    pub id: String,
+    /// The channel's machine name.
+    pub channel: String,
     pub channel_label: String,
+    /// `planned`, `listed`, `suspended` or `delisted`.
+    pub state: String,
     pub state_label: String,
+    pub account_id: Option<String>,
+    /// The record's version, to send back with an edit.
+    pub version: i64,
     pub store_url: Option<String>,
     pub listed_version: Option<String>,
     pub observed_on: Option<String>,
@@ -324,6 +352,8 @@ pub struct ListingView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AccountView {
+    pub id: String,
+    pub channel: String,
     pub channel_label: String,
     pub account_name: String,
     pub holder: String,
@@ -482,6 +512,8 @@ pub struct AppDetail {
     /// Newest first (at most 100).
     pub history: Vec<HistoryEntry>,
     pub may_request_move: bool,
+    /// May the viewer change the app's attributes and listings?
+    pub may_edit: bool,
 }
 
 fn yes_no(m: &Messages, lang: Lang, b: bool) -> String {
@@ -852,8 +884,13 @@ pub async fn app_detail(
     let listing_views = listings
         .iter()
         .map(|l| ListingView {
+            id: l.id.clone(),
+            channel: l.channel.as_str().into(),
             channel_label: label!(lang, l.channel),
+            state: l.state.as_str().into(),
             state_label: label!(lang, l.state),
+            account_id: l.account_id.clone(),
+            version: l.version,
             store_url: l.store_url.clone(),
             listed_version: l.listed_version.clone(),
             observed_on: l.observed_on.clone(),
@@ -867,6 +904,8 @@ pub async fn app_detail(
         .filter_map(|l| account_of(&l.account_id))
         .filter(|a| seen.insert(a.id.clone()))
         .map(|a| AccountView {
+            id: a.id.clone(),
+            channel: a.channel.as_str().into(),
             channel_label: label!(lang, a.channel),
             account_name: a.account_name.clone(),
             holder: a.holder.clone(),
@@ -952,6 +991,7 @@ pub async fn app_detail(
     events.sort_by_key(|e| std::cmp::Reverse(e.seq));
     events.truncate(HISTORY_LIMIT);
     let may_request_move = may_on_app(state, p, Action::RequestMove, &app).await?;
+    let may_edit = may_on_app(state, p, Action::EditApp, &app).await?;
     Ok(AppDetail {
         id: app.id.clone(),
         name: app.name.clone(),
@@ -983,6 +1023,7 @@ pub async fn app_detail(
         moves,
         history: events.iter().map(|e| history_entry(m, lang, e)).collect(),
         may_request_move,
+        may_edit,
     })
 }
 

@@ -5,7 +5,7 @@ use appgov_ledger::model::*;
 use appgov_ledger::vocab::{AppForm, OrgKind};
 use appgov_store::Store;
 
-use crate::Result;
+use crate::{Result, WorkflowError};
 
 /// A proposed app with nothing but its name and form.
 pub fn new_app(name: &str, form: AppForm) -> App {
@@ -112,4 +112,49 @@ pub async fn add_app(
 /// `AB:CD:…` or `abcd…` → `abcd…`.
 pub fn normalise_fingerprint(c: &str) -> String {
     c.trim().to_lowercase().replace([':', ' '], "")
+}
+
+/// Saves an edited app. `edited.version` must be the version it was read
+/// at (someone else's change in between is a conflict). The lifecycle
+/// state and a merge change only through moves; the operating institution
+/// follows the department when the department moves to another branch.
+/// Returns the saved app and whether anything changed.
+pub async fn edit_app(store: &Store, actor: &str, mut edited: App) -> Result<(App, bool)> {
+    let current: App = store
+        .get(&edited.id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound(format!("no app {}", edited.id)))?;
+    if edited.state != current.state || edited.merged_into != current.merged_into {
+        return Err(WorkflowError::Refused(
+            "应用的生命周期状态只能通过流转申请改变 / The lifecycle state changes only through a move"
+                .into(),
+        ));
+    }
+    if edited.department_id != current.department_id {
+        let orgs = store.all::<OrgNode>().await?;
+        if let Some(d) = &edited.department_id
+            && !orgs.iter().any(|o| &o.id == d)
+        {
+            return Err(WorkflowError::Invalid(format!("no org node {d}")));
+        }
+        if let Some(op) = institution_of(&orgs, edited.department_id.clone()) {
+            edited.operator_id = Some(op);
+        }
+    }
+    for (field, person) in [
+        ("responsible_person_id", &edited.responsible_person_id),
+        ("tech_owner_id", &edited.tech_owner_id),
+        ("security_owner_id", &edited.security_owner_id),
+        ("data_owner_id", &edited.data_owner_id),
+    ] {
+        if let Some(id) = person
+            && store.get::<Person>(id).await?.is_none()
+        {
+            return Err(WorkflowError::Invalid(format!("{field}: no person {id}")));
+        }
+    }
+    let mut tx = store.write(actor).await?;
+    let changed = tx.update(&mut edited).await?;
+    tx.commit().await?;
+    Ok((edited, changed))
 }

@@ -3,6 +3,7 @@
 //! token (`Authorization: Bearer agv_…`) or by the browser's session
 //! (with its CSRF token for changes); anonymous calls get 401.
 
+pub mod channels;
 pub mod ledger;
 pub mod releases;
 
@@ -53,6 +54,12 @@ pub mod accounts;
         ledger::approve,
         ledger::reject,
         ledger::withdraw,
+        channels::patch_app,
+        channels::add_listing,
+        channels::patch_listing,
+        channels::list_accounts,
+        channels::create_account,
+        channels::patch_account,
     ),
     components(schemas(
         ErrorBody,
@@ -78,6 +85,8 @@ pub mod accounts;
         crate::views::FilingView, crate::views::NextState, crate::views::MoveSummary,
         crate::views::HistoryEntry, crate::views::ReleaseDetail, crate::views::MoveDetail,
         crate::views::ItemView, crate::views::EvidenceView, crate::views::DiffItemView,
+        crate::pages::app::AppPatch, crate::pages::channels::ListingInput,
+        crate::pages::channels::AccountInput, crate::pages::channels::AccountRow,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

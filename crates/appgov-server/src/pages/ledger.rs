@@ -21,33 +21,15 @@ use crate::error::{Failure, PageError};
 use crate::i18n::Lang;
 use crate::render;
 use crate::state::AppState as Shared;
-use crate::views::{self, LedgerParams, app_state_label, visible_orgs};
-
-/// A choice in a select: value, label, selected.
-#[derive(Serialize)]
-struct Choice {
-    value: String,
-    label: String,
-    selected: bool,
-}
+use crate::views::{self, Choice, LedgerParams, app_state_label, visible_orgs, vocab_choices};
 
 fn form_choices(lang: Lang, selected: Option<&str>) -> Vec<Choice> {
-    AppForm::ALL
-        .iter()
-        .map(|f| Choice {
-            value: f.as_str().into(),
-            label: match lang {
-                Lang::Zh => f.label_zh().into(),
-                Lang::En => f.label_en().into(),
-            },
-            selected: selected == Some(f.as_str()),
-        })
-        .collect()
+    vocab_choices::<AppForm>(lang, selected.and_then(AppForm::parse))
 }
 
 /// The org nodes within `within` (None: all), as choices, in tree order
 /// with their path for context.
-async fn org_choices(
+pub async fn org_choices(
     state: &Shared,
     within: &Option<Vec<String>>,
     selected: Option<&str>,
@@ -271,25 +253,7 @@ async fn new_app_page(
     let p = viewer.require()?;
     let within = visible_orgs(state, p, Action::CreateApp).await?;
     let departments = org_choices(state, &within, Some(f.department_id.as_str())).await?;
-    // People of the departments the viewer may create in (and people
-    // placed nowhere); a ledger may know thousands, so at most 2,000.
-    let mut people: Vec<Choice> = state
-        .store
-        .all::<Person>()
-        .await?
-        .into_iter()
-        .filter(|x| match (&within, &x.org_id) {
-            (None, _) | (_, None) => true,
-            (Some(w), Some(o)) => w.contains(o),
-        })
-        .take(2000)
-        .map(|x| Choice {
-            selected: x.id == f.responsible_person_id,
-            value: x.id,
-            label: x.name,
-        })
-        .collect();
-    people.sort_by(|a, b| a.label.cmp(&b.label));
+    let people = people_choices(state, &within, &f.responsible_person_id).await?;
     let html = render::page(
         state,
         viewer,
@@ -304,6 +268,33 @@ async fn new_app_page(
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// People of the org nodes `within` (and people placed nowhere), as
+/// choices; a ledger may know thousands, so at most 2,000.
+pub async fn people_choices(
+    state: &Shared,
+    within: &Option<Vec<String>>,
+    selected: &str,
+) -> Result<Vec<Choice>, Failure> {
+    let mut people: Vec<Choice> = state
+        .store
+        .all::<Person>()
+        .await?
+        .into_iter()
+        .filter(|x| match (within, &x.org_id) {
+            (None, _) | (_, None) => true,
+            (Some(w), Some(o)) => w.contains(o),
+        })
+        .take(2000)
+        .map(|x| Choice {
+            selected: x.id == selected,
+            value: x.id,
+            label: x.name,
+        })
+        .collect();
+    people.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(people)
 }
 
 /// Records a new app for `p` (the department must lie in its CreateApp
