@@ -13,7 +13,7 @@ use appgov_access::{
     password, secret,
 };
 use appgov_ledger::model::*;
-use appgov_ledger::vocab::{AppForm, OrgKind};
+use appgov_ledger::vocab::{AppForm, Channel, OrgKind};
 use appgov_server::routes::{CATALOG, Object, RouteSpec};
 use appgov_store::jobs::NewJob;
 use appgov_store::{Store, StoreConfig};
@@ -148,6 +148,19 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
     ids.insert("release", rec.release.id.clone());
     ids.insert("move", mv.id.clone());
     ids.insert("job", job.id.clone());
+    // A listing of app A through a publishing account held by branch A.
+    let mut acc = appgov_workflow::channels::new_account(Channel::Xiaomi, "分行A小米账号");
+    acc.holder_org_id = Some("branch-a".into());
+    let acc = appgov_workflow::channels::add_account(&store, "matrix", acc)
+        .await
+        .unwrap();
+    let mut listing = appgov_workflow::channels::new_listing(&app_a.id, Channel::Xiaomi);
+    listing.account_id = Some(acc.id.clone());
+    let (listing, _) = appgov_workflow::channels::add_listing(&store, "matrix", listing, None)
+        .await
+        .unwrap();
+    ids.insert("account", acc.id.clone());
+    ids.insert("listing", listing.id.clone());
     ids.insert("org", "branch-a".to_string());
     ids.insert("name", "app.css".to_string());
     // A user and a token that administrative routes act on (never a persona).
@@ -226,7 +239,7 @@ fn expected_allowed(p: &Principal, spec: &RouteSpec, tree: &OrgTree) -> bool {
         Object::SignedIn => p.token_scopes.is_none() || p.may_somewhere(spec.action),
         Object::Somewhere => p.may_somewhere(spec.action),
         Object::Institution => p.may(spec.action, None, tree),
-        Object::App | Object::Release | Object::Move | Object::Job => {
+        Object::App | Object::Release | Object::Move | Object::Job | Object::Account => {
             p.may(spec.action, Some("branch-a"), tree)
         }
     }
@@ -401,7 +414,7 @@ fn every_route_for_every_role() {
     for spec in CATALOG.iter().filter(|s| {
         matches!(
             s.object,
-            Object::App | Object::Release | Object::Move | Object::Job
+            Object::App | Object::Release | Object::Move | Object::Job | Object::Account
         )
     }) {
         let ans = request(&mut owner_b, spec, &fill(spec.path, &fx.ids));
