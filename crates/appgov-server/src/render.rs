@@ -73,6 +73,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("app_new.html", include_str!("../templates/app_new.html")),
     ("app_edit.html", include_str!("../templates/app_edit.html")),
     ("accounts.html", include_str!("../templates/accounts.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
     ("app.html", include_str!("../templates/app.html")),
     ("release.html", include_str!("../templates/release.html")),
     ("moves.html", include_str!("../templates/moves.html")),

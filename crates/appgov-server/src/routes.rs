@@ -164,6 +164,8 @@ routes! {
     POST "/apps/{app}/listings" => pages::channels::listing_add, EditApp, App;
     POST "/apps/{app}/listings/{listing}" => pages::channels::listing_edit, EditApp, App;
     GET "/accounts" => pages::channels::accounts, View, Somewhere;
+    GET "/audit" => pages::audit::log, ViewAuditLog, Institution;
+    GET "/audit/verify" => pages::audit::verify, ViewAuditLog, Institution;
     POST "/accounts" => pages::channels::account_add, EditApp, Somewhere;
     POST "/accounts/{account}" => pages::channels::account_edit, EditApp, Account;
     PATCH "/api/v1/apps/{app}" => api::channels::patch_app, EditApp, App;

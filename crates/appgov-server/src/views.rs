@@ -474,6 +474,8 @@ pub struct MoveSummary {
 pub struct HistoryEntry {
     pub seq: i64,
     pub at: String,
+    /// `at` in Beijing time, for people.
+    pub at_local: String,
     pub actor: String,
     /// `create`, `update`, `delete` or a note's action.
     pub action: String,
@@ -736,6 +738,7 @@ pub fn history_entry(m: &Messages, lang: Lang, e: &AuditEvent) -> HistoryEntry {
     HistoryEntry {
         seq: e.seq,
         at: e.at.clone(),
+        at_local: appgov_workflow::clock::beijing(&e.at),
         actor: e.actor.clone(),
         action: e.action.clone(),
         action_label: if m.has(&action_key) {

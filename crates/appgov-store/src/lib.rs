@@ -754,6 +754,24 @@ impl Store {
         })
     }
 
+    /// Up to `limit` audit events before event `before_seq` (None: the
+    /// newest), newest first — the trail read backwards page by page.
+    pub async fn events_before(
+        &self,
+        before_seq: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<AuditEvent>> {
+        let before = before_seq.unwrap_or(i64::MAX);
+        both!(&self.pool, p => {
+            let rows = sqlx::query("SELECT seq, at, actor, action, object_kind, object_id, before_json, after_json, prev_hash, hash FROM audit_event WHERE seq < $1 ORDER BY seq DESC LIMIT $2")
+                .bind(before)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            rows.iter().map(rows::decode_event).collect()
+        })
+    }
+
     /// Whether an event with this hash is in the trail (a head recorded
     /// earlier must still be there, however much the trail has grown).
     pub async fn has_event_hash(&self, hash: &str) -> Result<bool> {

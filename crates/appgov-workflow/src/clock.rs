@@ -40,3 +40,39 @@ fn date(t: time::OffsetDateTime) -> String {
     let d = t.date();
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
+
+/// An RFC 3339 instant as Beijing time for people (`2026-12-02 15:18:29`);
+/// China keeps UTC+8 all year. Text that is not RFC 3339 comes back as is.
+pub fn beijing(at: &str) -> String {
+    match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8"));
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second()
+            )
+        }
+        Err(_) => at.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod beijing_tests {
+    use super::beijing;
+
+    #[test]
+    fn utc_instants_show_in_beijing_time() {
+        assert_eq!(
+            beijing("2026-12-02T07:18:29.584847Z"),
+            "2026-12-02 15:18:29"
+        );
+        assert_eq!(beijing("2026-12-31T16:00:00Z"), "2027-01-01 00:00:00");
+        assert_eq!(beijing("2024-02-28T20:30:00+00:00"), "2024-02-29 04:30:00");
+        assert_eq!(beijing("not a time"), "not a time");
+    }
+}
