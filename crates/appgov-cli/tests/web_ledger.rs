@@ -335,12 +335,44 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     assert!(page.body.contains("第2条"), "articles are named");
     let refused = lead.post_form(&format!("/moves/{mv}/approve"), &[("comment", "自批")]);
     assert_eq!(refused.status, 409, "{}", refused.body);
+    // The refusal in the viewer's language: Chinese by default…
     assert!(
-        refused.body.contains("cannot also approve"),
+        refused.body.contains("lead 提出了此申请，不能再由本人批准"),
         "{}",
         refused.body
     );
+    assert!(!refused.body.contains("cannot also approve"));
     assert!(refused.body.contains("role=\"alert\""));
+    // …English after the language switch (and in the API, by Accept-Language).
+    lead.get("/lang?to=en");
+    let refused = lead.post_form(&format!("/moves/{mv}/approve"), &[("comment", "自批")]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Not approved: lead requested this move and cannot also approve it"),
+        "{}",
+        refused.body
+    );
+    lead.lang = None;
+    let api = lead.raw(
+        "POST",
+        &format!("/api/v1/moves/{mv}/approve"),
+        &[
+            ("Origin", &server.base.clone()),
+            ("X-CSRF-Token", &lead.csrf.clone().unwrap()),
+            ("Accept-Language", "zh-CN"),
+        ],
+        Some(("application/json", b"{}".to_vec())),
+    );
+    assert_eq!(api.status, 409, "{}", api.body);
+    let j = api.json();
+    assert_eq!(j["error"], "conflict");
+    assert_eq!(j["reason"], "self_approval");
+    assert!(
+        j["message"].as_str().unwrap().contains("不能再由本人批准"),
+        "{j}"
+    );
     let mut reviewer = signed_in(&server, "reviewer");
     let waiting = reviewer.get("/api/v1/moves?waiting=true").json();
     assert_eq!(waiting.as_array().unwrap().len(), 1);
@@ -354,8 +386,40 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     );
     let open = reviewer.post_form(&format!("/moves/{mv}/approve"), &[("comment", "")]);
     assert_eq!(open.status, 409, "{}", open.body);
-    assert!(open.body.contains("open items"), "{}", open.body);
+    // Open items named by their localized titles, as the checklist shows them.
     let detail = reviewer.get(&format!("/api/v1/moves/{mv}")).json();
+    let open_title = detail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["met"] == false)
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(
+        open.body.contains("未批准：准入关卡仍有未完成项："),
+        "{}",
+        open.body
+    );
+    assert!(open.body.contains(&open_title), "{}", open.body);
+    assert!(!open.body.contains("open items"), "{}", open.body);
+    reviewer.get("/lang?to=en");
+    let open = reviewer.post_form(&format!("/moves/{mv}/approve"), &[("comment", "")]);
+    assert!(
+        open.body
+            .contains("Not approved: the Admission gate has open items: "),
+        "{}",
+        open.body
+    );
+    let en_detail = reviewer.get(&format!("/api/v1/moves/{mv}")).json();
+    let en_title = en_detail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["met"] == false)
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .unwrap();
+    assert!(open.body.contains(&en_title), "{}", open.body);
+    reviewer.get("/lang?to=zh");
     for item in detail["items"].as_array().unwrap() {
         if item["met"] == true {
             continue;

@@ -137,6 +137,8 @@ pub struct Client {
     pub session: Option<String>,
     pub csrf: Option<String>,
     pub token: Option<String>,
+    /// The interface language cookie (`/lang?to=en` sets it).
+    pub lang: Option<String>,
     agent: ureq::Agent,
 }
 
@@ -153,6 +155,7 @@ impl Client {
             session: None,
             csrf: None,
             token: None,
+            lang: None,
             agent,
         }
     }
@@ -170,6 +173,12 @@ impl Client {
             {
                 let val = rest.split(';').next().unwrap_or("");
                 self.session = (!val.is_empty()).then(|| val.to_string());
+            }
+            if k.eq_ignore_ascii_case("set-cookie")
+                && let Some(rest) = v.strip_prefix("appgov_lang=")
+            {
+                let val = rest.split(';').next().unwrap_or("");
+                self.lang = (!val.is_empty()).then(|| val.to_string());
             }
         }
         let status = r.status().as_u16();
@@ -197,7 +206,14 @@ impl Client {
     }
 
     fn cookie_header(&self) -> Option<String> {
-        self.session.as_ref().map(|s| format!("appgov_session={s}"))
+        let cookies: Vec<String> = [
+            self.session.as_ref().map(|s| format!("appgov_session={s}")),
+            self.lang.as_ref().map(|l| format!("appgov_lang={l}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!cookies.is_empty()).then(|| cookies.join("; "))
     }
 
     pub fn get(&mut self, path: &str) -> Answer {
