@@ -13,7 +13,7 @@ use appgov_ledger::model::{OrgNode, Person};
 use appgov_ledger::vocab::{OrgKind, Role};
 use appgov_store::{Store, StoreConfig};
 use appgov_testkit::CorpusFile;
-use appgov_testkit::web::{Client, Server};
+use appgov_testkit::web::{Client, Server, escaped};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-9-Battery";
@@ -616,16 +616,6 @@ fn download(server: &Server, c: &Client, path: &str) -> Vec<u8> {
         .limit(64 << 20)
         .read_to_vec()
         .unwrap()
-}
-
-/// HTML-escaped as the templates escape (minijinja: & < > " ' /).
-fn escaped(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
-        .replace('/', "&#x2f;")
 }
 
 fn urlencode(s: &str) -> String {

@@ -89,6 +89,29 @@ impl Server {
         self.child.as_ref().map(|c| c.id()).unwrap_or(0)
     }
 
+    /// SIGTERM, as a service manager stops it (the process is not waited for).
+    pub fn terminate(&self) {
+        let pid = self.pid();
+        assert!(
+            pid != 0
+                && Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .is_ok_and(|s| s.success()),
+            "sending SIGTERM to {pid}"
+        );
+    }
+
+    /// Whether the process has ended (gone, or a zombie not yet reaped).
+    pub fn ended(&self) -> bool {
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.pid())) {
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            Err(_) => true,
+        }
+    }
+
     /// SIGKILL: the process dies mid-work, as in a power cut.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -100,6 +123,38 @@ impl Server {
     /// A client of this server.
     pub fn client(&self) -> Client {
         Client::new(&self.base)
+    }
+
+    /// One request written on a fresh TCP connection as given (`head`
+    /// without its blank line; a `Content-Length` of `body` is added), the
+    /// whole body written before the answer is read — as a client that does
+    /// not wait for `100 Continue` does. Returns the status and the answer
+    /// as text, or the I/O error (a reset shows here).
+    pub fn raw_exchange(&self, head: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        s.set_write_timeout(Some(Duration::from_secs(60)))?;
+        let head = format!(
+            "{}\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            head.trim_end(),
+            body.len()
+        );
+        s.write_all(head.as_bytes())?;
+        for piece in body.chunks(64 << 10) {
+            s.write_all(piece)?;
+        }
+        s.flush()?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer)?;
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        Ok((status, text))
     }
 }
 
@@ -366,4 +421,14 @@ impl Client {
         }
         a
     }
+}
+
+/// `s` HTML-escaped as the templates escape it (minijinja: & < > " ' /).
+pub fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
 }
