@@ -337,7 +337,7 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     assert_eq!(refused.status, 409, "{}", refused.body);
     // The refusal in the viewer's language: Chinese by default…
     assert!(
-        refused.body.contains("lead 提出了此申请，不能再由本人批准"),
+        refused.body.contains("lead-sh 提出了此申请，不能再由本人批准"),
         "{}",
         refused.body
     );
@@ -350,7 +350,7 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     assert!(
         refused
             .body
-            .contains("Not approved: lead requested this move and cannot also approve it"),
+            .contains("Not approved: lead-sh requested this move and cannot also approve it"),
         "{}",
         refused.body
     );
