@@ -21,12 +21,21 @@ const CN: &str = "审计部·张三";
 const HOSTILE_FILE: &str = "<img src=x onerror=alert(1)>'&";
 
 fn start(dir: &Path, env: &[(&str, &str)]) -> (Server, Client) {
-    let s = Server::start(Path::new(env!("CARGO_BIN_EXE_appgov")), dir, env);
-    let mut admin = s.client();
-    let r = admin.setup_admin(s.setup_url.as_ref().expect("setup link"), "admin", PASSWORD);
-    assert_eq!(r.status, 303, "{}", r.body);
-    admin.get("/");
-    (s, admin)
+    let exe = Path::new(env!("CARGO_BIN_EXE_appgov"));
+    Server::start_with_admin(exe, dir, env, "admin", PASSWORD)
+}
+
+/// The id of the first evidence item of a move's checklist.
+fn evidence_item(admin: &mut Client, mv: &str) -> String {
+    admin.get(&format!("/api/v1/moves/{mv}")).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["kind"] == "evidence")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// A proposed app recorded through the API; its id.
@@ -148,15 +157,7 @@ fn oversize_bodies_and_refused_large_bodies_are_answered_not_reset() {
     // Evidence has its own limit (2 MiB here): 1 MiB is taken, 4 MiB is not.
     let app = new_app(&mut admin, "限额测试");
     let mv = new_move(&mut admin, &app);
-    let item = admin.get(&format!("/api/v1/moves/{mv}")).json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "evidence")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let item = evidence_item(&mut admin, &mv);
     let ok = admin.post_file(
         &format!("/moves/{mv}/evidence"),
         &[("item", &item)],
@@ -200,14 +201,7 @@ fn every_state_changing_route_needs_our_origin_and_the_sessions_token() {
     let base = server.base.clone();
     let app = new_app(&mut admin, "跨站测试");
     let mv = new_move(&mut admin, &app);
-    let r = admin.post_form(
-        "/admin/orgs",
-        &[
-            ("name", "示例银行"),
-            ("kind", "institution"),
-            ("parent_id", ""),
-        ],
-    );
+    let r = admin.add_org("示例银行", "institution", "");
     assert_eq!(r.status, 303, "{}", r.body);
     let r = admin.post_form(
         "/admin/users",
@@ -219,17 +213,7 @@ fn every_state_changing_route_needs_our_origin_and_the_sessions_token() {
         ],
     );
     assert_eq!(r.status, 303, "{}", r.body);
-    let user = admin
-        .get("/api/v1/users")
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["login"] == "target")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let user = admin.user_id("target");
     let t = admin.send_json(
         "POST",
         "/api/v1/tokens",
@@ -352,17 +336,7 @@ fn hostile_and_chinese_strings_in_administration_forms_come_back_escaped_and_int
     );
     assert_eq!(r.status, 303, "{}", r.body);
     shows_escaped(&admin.get("/admin").body, &name, "display name on the list");
-    let id = admin
-        .get("/api/v1/users")
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["login"] == "zhangsan")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = admin.user_id("zhangsan");
     shows_escaped(
         &admin.get(&format!("/admin/users/{id}")).body,
         &name,
@@ -400,10 +374,7 @@ fn hostile_and_chinese_strings_in_administration_forms_come_back_escaped_and_int
     assert!(!r.body.contains("<script>alert(1)"), "{}", r.body);
 
     // An org node's name.
-    let r = admin.post_form(
-        "/admin/orgs",
-        &[("name", &name), ("kind", "institution"), ("parent_id", "")],
-    );
+    let r = admin.add_org(&name, "institution", "");
     assert_eq!(r.status, 303, "{}", r.body);
     shows_escaped(&admin.get("/admin/orgs").body, &name, "org name");
     shows_escaped(
@@ -457,15 +428,7 @@ fn hostile_and_chinese_strings_in_administration_forms_come_back_escaped_and_int
     shows_escaped(&admin.get(&job).body, &file_name, "uploaded file name");
     // And an evidence document's file name, on its move.
     let mv = new_move(&mut admin, &app);
-    let item = admin.get(&format!("/api/v1/moves/{mv}")).json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "evidence")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let item = evidence_item(&mut admin, &mv);
     let doc = format!("{CN}{HOSTILE_FILE}.pdf");
     let r = admin.post_file(
         &format!("/moves/{mv}/evidence"),

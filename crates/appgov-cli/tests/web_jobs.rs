@@ -50,16 +50,7 @@ async fn store(dir: &Path) -> Store {
 
 /// A fresh server with its first administrator signed in.
 fn start(dir: &Path, env: &[(&str, &str)]) -> (Server, Client) {
-    let server = Server::start(Path::new(EXE), dir, env);
-    let mut web = server.client();
-    let setup = server
-        .setup_url
-        .clone()
-        .expect("a setup link on first start");
-    let a = web.setup_admin(&setup, ADMIN, PASSWORD);
-    assert_eq!(a.status, 303, "{}", a.body);
-    web.get("/");
-    (server, web)
+    Server::start_with_admin(Path::new(EXE), dir, env, ADMIN, PASSWORD)
 }
 
 /// Records an app (the app pages are another part's; the ledger is the same).

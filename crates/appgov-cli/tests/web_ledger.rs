@@ -155,6 +155,17 @@ fn names(v: &Value) -> Vec<String> {
     n
 }
 
+/// The title of a move's first open checklist item, as the viewer reads it.
+fn first_open_title(c: &mut Client, mv: &str) -> String {
+    c.get(&format!("/api/v1/moves/{mv}")).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["met"] == false)
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .unwrap()
+}
+
 fn location(a: &appgov_testkit::web::Answer) -> String {
     a.header("location").unwrap_or_default().to_string()
 }
@@ -337,7 +348,9 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     assert_eq!(refused.status, 409, "{}", refused.body);
     // The refusal in the viewer's language: Chinese by default…
     assert!(
-        refused.body.contains("lead-sh 提出了此申请，不能再由本人批准"),
+        refused
+            .body
+            .contains("lead-sh 提出了此申请，不能再由本人批准"),
         "{}",
         refused.body
     );
@@ -387,14 +400,7 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     let open = reviewer.post_form(&format!("/moves/{mv}/approve"), &[("comment", "")]);
     assert_eq!(open.status, 409, "{}", open.body);
     // Open items named by their localized titles, as the checklist shows them.
-    let detail = reviewer.get(&format!("/api/v1/moves/{mv}")).json();
-    let open_title = detail["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["met"] == false)
-        .map(|i| i["title"].as_str().unwrap().to_string())
-        .unwrap();
+    let open_title = first_open_title(&mut reviewer, &mv);
     assert!(
         open.body.contains("未批准：准入关卡仍有未完成项："),
         "{}",
@@ -410,16 +416,10 @@ fn the_ledger_in_the_browser_and_over_the_api() {
         "{}",
         open.body
     );
-    let en_detail = reviewer.get(&format!("/api/v1/moves/{mv}")).json();
-    let en_title = en_detail["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["met"] == false)
-        .map(|i| i["title"].as_str().unwrap().to_string())
-        .unwrap();
+    let en_title = first_open_title(&mut reviewer, &mv);
     assert!(open.body.contains(&en_title), "{}", open.body);
     reviewer.get("/lang?to=zh");
+    let detail = reviewer.get(&format!("/api/v1/moves/{mv}")).json();
     for item in detail["items"].as_array().unwrap() {
         if item["met"] == true {
             continue;

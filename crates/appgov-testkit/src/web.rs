@@ -85,6 +85,28 @@ impl Server {
         }
     }
 
+    /// Starts a server on a fresh data directory and creates its first
+    /// administrator through the one-time setup link; the client is signed
+    /// in as them, with the CSRF token read.
+    pub fn start_with_admin(
+        exe: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        login: &str,
+        password: &str,
+    ) -> (Server, Client) {
+        let server = Server::start(exe, data_dir, env);
+        let mut admin = server.client();
+        let setup = server
+            .setup_url
+            .clone()
+            .expect("a setup link on first start");
+        let a = admin.setup_admin(&setup, login, password);
+        assert_eq!(a.status, 303, "setting up {login}: {}", a.body);
+        admin.get("/");
+        (server, admin)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map(|c| c.id()).unwrap_or(0)
     }
@@ -410,6 +432,30 @@ impl Client {
                 ("password2", password),
             ],
         )
+    }
+
+    /// Adds an org node through the administration form (`parent` empty
+    /// for a root).
+    pub fn add_org(&mut self, name: &str, kind: &str, parent: &str) -> Answer {
+        self.post_form(
+            "/admin/orgs",
+            &[("name", name), ("kind", kind), ("parent_id", parent)],
+        )
+    }
+
+    /// The id of the account signing in as `login` (an administrator's
+    /// view of `/api/v1/users`).
+    pub fn user_id(&mut self, login: &str) -> String {
+        self.get("/api/v1/users")
+            .json()
+            .as_array()
+            .expect("a list of users")
+            .iter()
+            .find(|u| u["login"] == login)
+            .unwrap_or_else(|| panic!("no user {login}"))["id"]
+            .as_str()
+            .expect("an id")
+            .to_string()
     }
 
     /// Signs in with a password (and reads the CSRF token from the home page).
