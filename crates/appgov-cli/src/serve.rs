@@ -15,9 +15,9 @@ pub struct ServeArgs {
     #[arg(long)]
     bind: Option<String>,
     /// A TOML configuration file (bind, public_url, trust_proxy,
-    /// session_minutes, upload_limit_mib, scan_workers, scan_timeout_secs,
-    /// scan_memory_mib, [oidc]); environment variables APPGOV_* and flags
-    /// override it.
+    /// session_minutes, upload_limit_mib, evidence_limit_mib, scan_workers,
+    /// scan_timeout_secs, scan_memory_mib, [oidc]); environment variables
+    /// APPGOV_* and flags override it.
     #[arg(long, env = "APPGOV_CONFIG")]
     config: Option<PathBuf>,
     /// The URL people reach the server at, behind a reverse proxy

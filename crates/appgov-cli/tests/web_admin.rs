@@ -13,12 +13,8 @@ const ADMIN_PW: &str = "Chief-Passw0rd-2026";
 const USER_PW: &str = "Branch-Owner-2026!";
 
 fn server(dir: &Path) -> (Server, Client) {
-    let s = Server::start(Path::new(env!("CARGO_BIN_EXE_appgov")), dir, &[]);
-    let mut admin = s.client();
-    let r = admin.setup_admin(s.setup_url.as_ref().expect("setup link"), "admin", ADMIN_PW);
-    assert_eq!(r.status, 303, "{}", r.body);
-    admin.get("/admin");
-    (s, admin)
+    let exe = Path::new(env!("CARGO_BIN_EXE_appgov"));
+    Server::start_with_admin(exe, dir, &[], "admin", ADMIN_PW)
 }
 
 /// The id of the org node named `name` on the org tree page.
@@ -30,20 +26,6 @@ fn org_id(admin: &mut Client, name: &str) -> String {
     let before = &page[..at];
     let i = before.rfind("action=\"/admin/orgs/").unwrap() + "action=\"/admin/orgs/".len();
     before[i..i + before[i..].find('"').unwrap()].to_string()
-}
-
-fn user_id(admin: &mut Client, login: &str) -> String {
-    admin
-        .get("/api/v1/users")
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["login"] == login)
-        .unwrap_or_else(|| panic!("no user {login}"))["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 fn create_user(
@@ -82,24 +64,10 @@ fn administration_accounts_and_tokens() {
     let (s, mut admin) = server(&dir.path().join("data"));
 
     // The org tree: an institution and a branch under it.
-    let r = admin.post_form(
-        "/admin/orgs",
-        &[
-            ("name", "示例银行"),
-            ("kind", "institution"),
-            ("parent_id", ""),
-        ],
-    );
+    let r = admin.add_org("示例银行", "institution", "");
     assert_eq!(r.status, 303, "{}", r.body);
     let bank = org_id(&mut admin, "示例银行");
-    let r = admin.post_form(
-        "/admin/orgs",
-        &[
-            ("name", "上海分行"),
-            ("kind", "branch"),
-            ("parent_id", &bank),
-        ],
-    );
+    let r = admin.add_org("上海分行", "branch", &bank);
     assert_eq!(r.status, 303, "{}", r.body);
     let branch = org_id(&mut admin, "上海分行");
     // A node cannot move under its own subtree.
@@ -138,7 +106,7 @@ fn administration_accounts_and_tokens() {
     );
     let r = create_user(&mut admin, "xss", USER_PW, &[], false);
     assert_eq!(r.status, 303);
-    let xss_id = user_id(&mut admin, "xss");
+    let xss_id = admin.user_id("xss");
     let r = admin.post_form(
         &format!("/admin/users/{xss_id}/details"),
         &[
@@ -244,7 +212,7 @@ fn administration_accounts_and_tokens() {
     let r = a.login("auditor", USER_PW);
     assert_eq!(r.status, 401, "locked");
     assert!(r.body.contains("锁定"), "{}", r.body);
-    let auditor_id = user_id(&mut admin, "auditor");
+    let auditor_id = admin.user_id("auditor");
     assert!(
         admin
             .get(&format!("/admin/users/{auditor_id}"))
@@ -397,7 +365,7 @@ fn administration_accounts_and_tokens() {
     assert_eq!(a2.login("auditor", USER_PW).status, 303);
 
     // Nobody removes the last administrator, nor disables themself.
-    let admin_id = user_id(&mut admin, "admin");
+    let admin_id = admin.user_id("admin");
     let r = admin.post_form(&format!("/admin/users/{admin_id}/disable"), &[]);
     assert_eq!(r.status, 409);
     let r = admin.post_form(

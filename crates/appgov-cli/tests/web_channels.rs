@@ -301,7 +301,11 @@ fn editing_apps_listings_and_publishing_accounts() {
         &[("channel", "huawei_appgallery")],
     );
     assert_eq!(a.status, 409, "{}", a.body);
-    assert!(a.body.contains("已有上架记录"), "{}", a.body);
+    assert!(
+        a.body.contains("已有上架记录，请修改那条记录"),
+        "{}",
+        a.body
+    );
 
     // The gate's automatic items are now met.
     let after = items(&mut owner, &mv);

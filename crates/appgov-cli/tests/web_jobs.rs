@@ -50,16 +50,7 @@ async fn store(dir: &Path) -> Store {
 
 /// A fresh server with its first administrator signed in.
 fn start(dir: &Path, env: &[(&str, &str)]) -> (Server, Client) {
-    let server = Server::start(Path::new(EXE), dir, env);
-    let mut web = server.client();
-    let setup = server
-        .setup_url
-        .clone()
-        .expect("a setup link on first start");
-    let a = web.setup_admin(&setup, ADMIN, PASSWORD);
-    assert_eq!(a.status, 303, "{}", a.body);
-    web.get("/");
-    (server, web)
+    Server::start_with_admin(Path::new(EXE), dir, env, ADMIN, PASSWORD)
 }
 
 /// Records an app (the app pages are another part's; the ledger is the same).
@@ -672,16 +663,6 @@ fn time_and_memory_limits_fail_the_job_and_the_server_keeps_serving() {
     assert!(releases_of(dir.path(), &app).is_empty());
 }
 
-/// Whether the process has ended (gone, or a zombie not yet reaped).
-fn ended(pid: u32) -> bool {
-    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
-        Err(_) => true,
-    }
-}
-
 #[test]
 fn a_server_stopped_in_order_gives_its_scan_back_without_costing_an_attempt() {
     let Some(tiny) = corpus(TINY) else {
@@ -704,16 +685,9 @@ fn a_server_stopped_in_order_gives_its_scan_back_without_costing_an_attempt() {
         std::thread::sleep(Duration::from_millis(200));
     }
     // SIGTERM, as a service manager stops it.
-    let pid = server.pid();
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    server.terminate();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while !ended(pid) {
+    while !server.ended() {
         assert!(Instant::now() < deadline, "the server did not stop");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -736,4 +710,61 @@ fn a_server_stopped_in_order_gives_its_scan_back_without_costing_an_attempt() {
     assert_eq!(done.json()["job"]["attempts"], 1);
     assert!(t.elapsed() < Duration::from_secs(25), "{:?}", t.elapsed());
     assert_eq!(releases_of(dir.path(), &app).len(), 1);
+}
+
+#[test]
+fn a_waiting_ci_call_ends_promptly_on_stop_and_its_job_completes_after_restart() {
+    let Some(tiny) = corpus(TINY) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _web) = start(dir.path(), &[("APPGOV_INTERNAL_SCAN_DELAY_MS", "30000")]);
+    let app = add_app(dir.path(), "等待停机");
+    let token = api_token(dir.path());
+    // CI uploads and waits up to ten minutes for the verdict.
+    let mut ci = api_client(&server, &token);
+    let path = format!("/api/v1/apps/{app}/releases?file_name=tiny.apk&wait=600");
+    let waiting = std::thread::spawn(move || post_raw(&mut ci, &path, &tiny));
+    let mut watch = api_client(&server, &token);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let job = loop {
+        let jobs = runtime().block_on(async {
+            let s = store(dir.path()).await;
+            let j = s.scan_jobs_of_app(&app, 10).await.unwrap();
+            s.close().await;
+            j
+        });
+        if let Some(j) = jobs.first()
+            && watch.get(&format!("/api/v1/jobs/{}", j.id)).json()["job"]["stage"] == "analysing"
+        {
+            break j.id.clone();
+        }
+        assert!(Instant::now() < deadline, "the scan never started");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    // Stopped while the call waits: the call answers 503 with its job, and
+    // the server is gone within a few seconds (not the wait's ten minutes).
+    let t = Instant::now();
+    server.terminate();
+    let answer = waiting.join().unwrap();
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    assert_eq!(answer.json()["job"]["id"], job.as_str());
+    assert!(answer.header("retry-after").is_some());
+    while !server.ended() {
+        assert!(
+            t.elapsed() < Duration::from_secs(8),
+            "the server did not stop in time"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let stopped_in = t.elapsed();
+    drop(server);
+    // After the restart CI polls the job it was given: it completes.
+    let server = Server::start(Path::new(EXE), dir.path(), &[]);
+    let mut ci = api_client(&server, &token);
+    let done = wait_job(&mut ci, &job, 90);
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.json()["job"]["state"], "done");
+    assert_eq!(releases_of(dir.path(), &app).len(), 1);
+    eprintln!("stopped {stopped_in:?} after SIGTERM with a ?wait= call open");
 }

@@ -13,7 +13,7 @@ use appgov_ledger::model::{OrgNode, Person};
 use appgov_ledger::vocab::{OrgKind, Role};
 use appgov_store::{Store, StoreConfig};
 use appgov_testkit::CorpusFile;
-use appgov_testkit::web::{Client, Server};
+use appgov_testkit::web::{Client, Server, escaped};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "Correct-Horse-9-Battery";
@@ -153,6 +153,17 @@ fn names(v: &Value) -> Vec<String> {
         .collect();
     n.sort();
     n
+}
+
+/// The title of a move's first open checklist item, as the viewer reads it.
+fn first_open_title(c: &mut Client, mv: &str) -> String {
+    c.get(&format!("/api/v1/moves/{mv}")).json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["met"] == false)
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .unwrap()
 }
 
 fn location(a: &appgov_testkit::web::Answer) -> String {
@@ -335,12 +346,46 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     assert!(page.body.contains("第2条"), "articles are named");
     let refused = lead.post_form(&format!("/moves/{mv}/approve"), &[("comment", "自批")]);
     assert_eq!(refused.status, 409, "{}", refused.body);
+    // The refusal in the viewer's language: Chinese by default…
     assert!(
-        refused.body.contains("cannot also approve"),
+        refused
+            .body
+            .contains("lead-sh 提出了此申请，不能再由本人批准"),
         "{}",
         refused.body
     );
+    assert!(!refused.body.contains("cannot also approve"));
     assert!(refused.body.contains("role=\"alert\""));
+    // …English after the language switch (and in the API, by Accept-Language).
+    lead.get("/lang?to=en");
+    let refused = lead.post_form(&format!("/moves/{mv}/approve"), &[("comment", "自批")]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("Not approved: lead-sh requested this move and cannot also approve it"),
+        "{}",
+        refused.body
+    );
+    lead.lang = None;
+    let api = lead.raw(
+        "POST",
+        &format!("/api/v1/moves/{mv}/approve"),
+        &[
+            ("Origin", &server.base.clone()),
+            ("X-CSRF-Token", &lead.csrf.clone().unwrap()),
+            ("Accept-Language", "zh-CN"),
+        ],
+        Some(("application/json", b"{}".to_vec())),
+    );
+    assert_eq!(api.status, 409, "{}", api.body);
+    let j = api.json();
+    assert_eq!(j["error"], "conflict");
+    assert_eq!(j["reason"], "self_approval");
+    assert!(
+        j["message"].as_str().unwrap().contains("不能再由本人批准"),
+        "{j}"
+    );
     let mut reviewer = signed_in(&server, "reviewer");
     let waiting = reviewer.get("/api/v1/moves?waiting=true").json();
     assert_eq!(waiting.as_array().unwrap().len(), 1);
@@ -354,7 +399,26 @@ fn the_ledger_in_the_browser_and_over_the_api() {
     );
     let open = reviewer.post_form(&format!("/moves/{mv}/approve"), &[("comment", "")]);
     assert_eq!(open.status, 409, "{}", open.body);
-    assert!(open.body.contains("open items"), "{}", open.body);
+    // Open items named by their localized titles, as the checklist shows them.
+    let open_title = first_open_title(&mut reviewer, &mv);
+    assert!(
+        open.body.contains("未批准：准入关卡仍有未完成项："),
+        "{}",
+        open.body
+    );
+    assert!(open.body.contains(&open_title), "{}", open.body);
+    assert!(!open.body.contains("open items"), "{}", open.body);
+    reviewer.get("/lang?to=en");
+    let open = reviewer.post_form(&format!("/moves/{mv}/approve"), &[("comment", "")]);
+    assert!(
+        open.body
+            .contains("Not approved: the Admission gate has open items: "),
+        "{}",
+        open.body
+    );
+    let en_title = first_open_title(&mut reviewer, &mv);
+    assert!(open.body.contains(&en_title), "{}", open.body);
+    reviewer.get("/lang?to=zh");
     let detail = reviewer.get(&format!("/api/v1/moves/{mv}")).json();
     for item in detail["items"].as_array().unwrap() {
         if item["met"] == true {
@@ -552,16 +616,6 @@ fn download(server: &Server, c: &Client, path: &str) -> Vec<u8> {
         .limit(64 << 20)
         .read_to_vec()
         .unwrap()
-}
-
-/// HTML-escaped as the templates escape (minijinja: & < > " ' /).
-fn escaped(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#x27;")
-        .replace('/', "&#x2f;")
 }
 
 fn urlencode(s: &str) -> String {

@@ -25,12 +25,13 @@ use appgov_access::{AccountRole, ApiToken, Grant, Principal, UserAccount};
 use appgov_access::{AccountSource, Action};
 use appgov_store::access::WebSession;
 use axum::Form;
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{ConnectInfo, FromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use futures_util::StreamExt;
 use minijinja::context;
 use serde::Deserialize;
 
@@ -43,7 +44,7 @@ pub const SESSION_COOKIE: &str = "appgov_session";
 pub const LANG_COOKIE: &str = "appgov_lang";
 const SETUP_KEY: &str = "setup_token_sha256";
 /// Largest form body read ahead for its CSRF field.
-const FORM_LIMIT: usize = 1 << 20;
+use crate::limits::FORM_LIMIT;
 
 /// Who is asking: resolved once per request by [`resolve`].
 #[derive(Clone, Debug, Default)]
@@ -203,9 +204,24 @@ fn unsafe_method(m: &Method) -> bool {
 /// Middleware: resolves the viewer (token or session), enforces the
 /// cross-site request check, and slides the session.
 pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    match resolve_inner(&state, req).await {
-        Ok(req) => next.run(req).await,
-        Err(r) => r,
+    let (parts, body) = req.into_parts();
+    let declared = crate::limits::content_length(&parts.headers);
+    let mut body = Some(body);
+    match resolve_inner(&state, parts, &mut body).await {
+        Ok(req) => {
+            let lang = req
+                .extensions()
+                .get::<Viewer>()
+                .map(|v| v.lang)
+                .unwrap_or_default();
+            crate::i18n::with_request_lang(lang, next.run(req)).await
+        }
+        // Whatever of the body is left is read first, so the client sees
+        // the refusal (limits.rs).
+        Err(r) => match body {
+            Some(b) => crate::limits::refuse_with_body(b, declared, r).await,
+            None => r,
+        },
     }
 }
 
@@ -213,8 +229,13 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
-async fn resolve_inner(state: &AppState, req: Request) -> Result<Request, Response> {
-    let (mut parts, body) = req.into_parts();
+/// Resolves the viewer of `parts`; `body` is taken when the request goes
+/// on (or is read for its CSRF field), and left for a refusal to drain.
+async fn resolve_inner(
+    state: &AppState,
+    mut parts: Parts,
+    body: &mut Option<Body>,
+) -> Result<Request, Response> {
     let path = parts
         .uri
         .path_and_query()
@@ -274,7 +295,7 @@ async fn resolve_inner(state: &AppState, req: Request) -> Result<Request, Respon
         viewer.account = Some(user);
         viewer.via_token = true;
         parts.extensions.insert(viewer);
-        return Ok(Request::from_parts(parts, body));
+        return Ok(Request::from_parts(parts, body.take().unwrap_or_default()));
     }
     if let Some(sid) = cookie(&parts.headers, SESSION_COOKIE) {
         let digest = secret::digest(sid);
@@ -341,7 +362,6 @@ async fn resolve_inner(state: &AppState, req: Request) -> Result<Request, Respon
             Redirect::to("/account/password").into_response()
         });
     }
-    let mut body = body;
     // The cross-site check protects ambient credentials (the session
     // cookie) and the sign-in form; an API call without a cookie carries
     // none, so it is judged by its token alone (401 without one).
@@ -351,31 +371,53 @@ async fn resolve_inner(state: &AppState, req: Request) -> Result<Request, Respon
             return Err(fail(Failure::Csrf));
         }
         if let Some(expected) = viewer.csrf.clone() {
-            let (ok, rebuilt) = csrf_token_matches(&parts, body, &expected).await;
-            body = rebuilt;
-            if !ok {
-                return Err(fail(Failure::Csrf));
+            match csrf_token_matches(&parts, body, &expected).await {
+                CsrfCheck::Matches => {}
+                CsrfCheck::Fails => return Err(fail(Failure::Csrf)),
+                CsrfCheck::TooLarge => {
+                    let words = state.messages.get("limits.too_large", viewer.lang);
+                    return Err(fail(Failure::TooLarge(crate::refusal::fill(
+                        words,
+                        &[("limit", (FORM_LIMIT >> 20).to_string())],
+                    ))));
+                }
             }
         }
     }
     parts.extensions.insert(viewer);
-    Ok(Request::from_parts(parts, body))
+    Ok(Request::from_parts(parts, body.take().unwrap_or_default()))
+}
+
+/// The outcome of the CSRF check.
+enum CsrfCheck {
+    Matches,
+    Fails,
+    /// The form is over [`FORM_LIMIT`]: refused for its size.
+    TooLarge,
 }
 
 /// Looks for the CSRF token in the header, the query, or a URL-encoded
-/// form body (read ahead, then handed on unchanged).
-async fn csrf_token_matches(parts: &Parts, body: Body, expected: &str) -> (bool, Body) {
+/// form body (read ahead and put back in `body`, unchanged; a form over the
+/// limit is left partly read in `body`, for the refusal to drain).
+async fn csrf_token_matches(parts: &Parts, body: &mut Option<Body>, expected: &str) -> CsrfCheck {
+    let verdict = |ok: bool| {
+        if ok {
+            CsrfCheck::Matches
+        } else {
+            CsrfCheck::Fails
+        }
+    };
     if let Some(h) = parts
         .headers
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        return (secret::same(h, expected), body);
+        return verdict(secret::same(h, expected));
     }
     if let Some(q) = parts.uri.query()
         && let Some(v) = form_field(q.as_bytes(), "_csrf")
     {
-        return (secret::same(&v, expected), body);
+        return verdict(secret::same(&v, expected));
     }
     let is_form = parts
         .headers
@@ -383,15 +425,28 @@ async fn csrf_token_matches(parts: &Parts, body: Body, expected: &str) -> (bool,
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return (false, body);
+        return CsrfCheck::Fails;
     }
-    match to_bytes(body, FORM_LIMIT).await {
-        Ok(bytes) => {
-            let ok = form_field(&bytes, "_csrf").is_some_and(|v| secret::same(&v, expected));
-            (ok, Body::from(bytes))
+    if crate::limits::content_length(&parts.headers).is_some_and(|n| n > FORM_LIMIT as u64) {
+        return CsrfCheck::TooLarge;
+    }
+    // Read by hand rather than with `to_bytes`, so that a body over the
+    // limit (sent without a length) is kept for draining, not dropped.
+    let mut stream = body.take().unwrap_or_default().into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            return CsrfCheck::Fails;
+        };
+        if bytes.len() + chunk.len() > FORM_LIMIT {
+            *body = Some(Body::from_stream(stream));
+            return CsrfCheck::TooLarge;
         }
-        Err(_) => (false, Body::empty()),
+        bytes.extend_from_slice(&chunk);
     }
+    let ok = form_field(&bytes, "_csrf").is_some_and(|v| secret::same(&v, expected));
+    *body = Some(Body::from(bytes));
+    verdict(ok)
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {

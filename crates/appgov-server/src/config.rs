@@ -25,8 +25,11 @@ pub struct ServerConfig {
     pub trust_proxy: bool,
     /// Idle session lifetime, minutes (sliding).
     pub session_minutes: i64,
-    /// Largest package upload, MiB.
+    /// Largest package upload, MiB (the two release upload routes).
     pub upload_limit_mib: u64,
+    /// Largest evidence document attached to a move, MiB. Every other
+    /// request body (forms, JSON) is limited to 1 MiB.
+    pub evidence_limit_mib: u64,
     /// Packages analysed at the same time.
     pub scan_workers: usize,
     /// Longest analysis of one package, seconds.
@@ -73,6 +76,7 @@ impl Default for ServerConfig {
             trust_proxy: false,
             session_minutes: 8 * 60,
             upload_limit_mib: 1024,
+            evidence_limit_mib: 64,
             scan_workers: 2,
             scan_timeout_secs: 600,
             scan_memory_mib: 4096,
@@ -137,6 +141,9 @@ impl ServerConfig {
         if let Some(v) = env("APPGOV_UPLOAD_LIMIT_MIB") {
             self.upload_limit_mib = num("APPGOV_UPLOAD_LIMIT_MIB", v)?;
         }
+        if let Some(v) = env("APPGOV_EVIDENCE_LIMIT_MIB") {
+            self.evidence_limit_mib = num("APPGOV_EVIDENCE_LIMIT_MIB", v)?;
+        }
         if let Some(v) = env("APPGOV_SCAN_WORKERS") {
             self.scan_workers = num("APPGOV_SCAN_WORKERS", v)?;
         }
@@ -154,6 +161,11 @@ impl ServerConfig {
         if self.session_minutes < 5 || self.session_minutes > 60 * 24 * 30 {
             return Err(ConfigError::Invalid(
                 "session_minutes must be between 5 and 43200".into(),
+            ));
+        }
+        if self.evidence_limit_mib == 0 || self.evidence_limit_mib > 1024 {
+            return Err(ConfigError::Invalid(
+                "evidence_limit_mib must be between 1 and 1024".into(),
             ));
         }
         if self.upload_limit_mib == 0 || self.upload_limit_mib > 16 * 1024 {

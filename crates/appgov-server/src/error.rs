@@ -1,7 +1,7 @@
 //! Failures as HTTP answers: an HTML page for people, JSON for the API.
 
 use appgov_store::StoreError;
-use appgov_workflow::WorkflowError;
+use appgov_workflow::{Refusal, WorkflowError};
 use axum::Json;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,6 +18,8 @@ pub enum Failure {
     Invalid(String),
     /// A rule refuses it now, or the record changed meanwhile.
     Conflict(String),
+    /// A rule of the ledger refuses it (worded in the viewer's language).
+    Refused(Refusal),
     /// The request failed the cross-site request check.
     Csrf,
     TooLarge(String),
@@ -31,7 +33,7 @@ impl Failure {
             Failure::Forbidden | Failure::Csrf => StatusCode::FORBIDDEN,
             Failure::NotFound(_) => StatusCode::NOT_FOUND,
             Failure::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Failure::Conflict(_) => StatusCode::CONFLICT,
+            Failure::Conflict(_) | Failure::Refused(_) => StatusCode::CONFLICT,
             Failure::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -43,17 +45,27 @@ impl Failure {
             Failure::Forbidden => "forbidden",
             Failure::NotFound(_) => "not_found",
             Failure::Invalid(_) => "invalid",
-            Failure::Conflict(_) => "conflict",
+            Failure::Conflict(_) | Failure::Refused(_) => "conflict",
             Failure::Csrf => "csrf",
             Failure::TooLarge(_) => "too_large",
             Failure::Internal(_) => "internal",
         }
     }
 
-    /// The message for people (Chinese and English where we wrote it; the
-    /// workflow's own messages are English and name the records).
+    /// The message for people, in the language of the request being
+    /// answered (see [`Failure::message_in`]).
     pub fn message(&self) -> String {
+        self.message_in(crate::i18n::request_lang())
+    }
+
+    /// The message for people: refusals of the ledger's rules in `lang`;
+    /// our fixed messages in Chinese and English; the store's and the
+    /// workflow's other messages as they are (English, naming records).
+    pub fn message_in(&self, lang: crate::i18n::Lang) -> String {
         match self {
+            Failure::Refused(r) => {
+                crate::refusal::text(r, crate::i18n::Messages::shared(), lang)
+            }
             Failure::SignIn => "请先登录 / Sign in first".into(),
             Failure::Forbidden => "您没有执行此操作的权限 / You may not do this".into(),
             Failure::Csrf => {
@@ -72,7 +84,7 @@ impl From<WorkflowError> for Failure {
     fn from(e: WorkflowError) -> Self {
         match e {
             WorkflowError::NotFound(m) => Failure::NotFound(m),
-            WorkflowError::Refused(m) => Failure::Conflict(m),
+            WorkflowError::Refused(r) => Failure::Refused(r),
             WorkflowError::Invalid(m) => Failure::Invalid(m),
             WorkflowError::Store(s) => s.into(),
         }
@@ -83,9 +95,18 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound { .. } => Failure::NotFound(e.to_string()),
-            StoreError::Conflict { .. } | StoreError::Duplicate { .. } => {
-                Failure::Conflict(e.to_string())
-            }
+            StoreError::Conflict {
+                kind,
+                id,
+                expected,
+                current,
+            } => Failure::Refused(appgov_workflow::Refusal::EditedMeanwhile {
+                kind: kind.to_string(),
+                id,
+                expected,
+                current,
+            }),
+            StoreError::Duplicate { .. } => Failure::Conflict(e.to_string()),
             StoreError::Invalid { .. } | StoreError::DanglingReference { .. } => {
                 Failure::Invalid(e.to_string())
             }
@@ -168,7 +189,13 @@ pub struct ErrorBody {
     /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`,
     /// `csrf`, `too_large` or `internal`.
     pub error: String,
+    /// In the caller's language (`Accept-Language`, the account's locale).
     pub message: String,
+    /// For a refusal by a ledger rule (`error` = `conflict`), which one:
+    /// `gate_open`, `self_approval`, `move_pending`, `not_pending`,
+    /// `no_such_app_move`, … (stable machine names).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl IntoResponse for ApiError {
@@ -181,6 +208,10 @@ impl IntoResponse for ApiError {
             Json(ErrorBody {
                 error: self.0.code().into(),
                 message: self.0.message(),
+                reason: match &self.0 {
+                    Failure::Refused(r) => Some(r.kind().into()),
+                    _ => None,
+                },
             }),
         )
             .into_response();

@@ -43,6 +43,23 @@ impl Lang {
     }
 }
 
+tokio::task_local! {
+    /// The language of the request being answered (set by `auth::resolve`),
+    /// so an error turned into a response deep in a handler is worded for
+    /// the viewer.
+    static REQUEST_LANG: Lang;
+}
+
+/// Runs `f` (the rest of a request) with `lang` as the request's language.
+pub async fn with_request_lang<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
+    REQUEST_LANG.scope(lang, f).await
+}
+
+/// The language of the request being answered (Chinese outside one).
+pub fn request_lang() -> Lang {
+    REQUEST_LANG.try_with(|l| *l).unwrap_or_default()
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
@@ -61,6 +78,14 @@ const MESSAGES: &str = include_str!("../i18n/messages.toml");
 impl Messages {
     pub fn builtin() -> Result<Messages, String> {
         Messages::parse(MESSAGES)
+    }
+
+    /// The built-in catalog, parsed once (for answers built where no
+    /// state is at hand, such as errors).
+    pub fn shared() -> &'static Messages {
+        static SHARED: std::sync::OnceLock<Messages> = std::sync::OnceLock::new();
+        // The start-up check (`lib::build`) has parsed the same text.
+        SHARED.get_or_init(|| Messages::builtin().expect("built-in messages parse"))
     }
 
     pub fn parse(text: &str) -> Result<Messages, String> {

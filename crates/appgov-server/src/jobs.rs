@@ -385,7 +385,7 @@ async fn process(
             // Recorded meanwhile (this job's lost attempt, or a twin upload).
             match existing_release(store, job).await? {
                 Some(r) if job.attempts > 1 => r.id,
-                _ => return Err(Stop::Fail(m)),
+                _ => return Err(Stop::Fail(m.to_string())),
             }
         }
         Err(WorkflowError::Store(e)) => return Err(e.into()),

@@ -17,9 +17,11 @@ pub mod config;
 pub mod error;
 pub mod i18n;
 pub mod jobs;
+pub mod limits;
 pub mod oidc;
 pub mod pages;
 pub mod policy;
+pub mod refusal;
 pub mod render;
 pub mod routes;
 pub mod state;
@@ -45,7 +47,6 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
 
 /// Builds the router over a state.
 pub fn router(state: AppState) -> Router {
-    let upload_limit = (state.config.upload_limit_mib as usize) << 20;
     let docs = utoipa_swagger_ui::SwaggerUi::new("/api/docs")
         .url("/api/openapi.json", api::ApiDoc::openapi_spec());
     routes::table(&state)
@@ -54,7 +55,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::resolve,
         ))
-        .layer(axum::extract::DefaultBodyLimit::max(upload_limit))
+        // Forms and JSON; the upload routes raise it (routes::body_limit).
+        .layer(axum::extract::DefaultBodyLimit::max(limits::FORM_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),
@@ -139,17 +141,44 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    axum::serve(
+    // On SIGTERM/SIGINT: stop accepting, tell long waits to answer now
+    // (`?wait=` calls answer 503 with their job), and give the requests
+    // in flight SHUTDOWN_GRACE to finish — an upload still streaming in is
+    // cut off then rather than holding the stop up.
+    let (signalled, stop_started) = tokio::sync::oneshot::channel::<()>();
+    let stopping = state.clone();
+    let server = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        stopping.stopping.send_replace(true);
+        let _ = signalled.send(());
+    });
+    tokio::select! {
+        r = server => r?,
+        _ = async {
+            if stop_started.await.is_ok() {
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            eprintln!(
+                "appgov serve: requests still open after {} s; stopping anyway",
+                SHUTDOWN_GRACE.as_secs()
+            );
+        }
+    }
     // Jobs in progress go back to the queue for the next start.
     workers.stop().await;
     state.store.close().await;
     Ok(())
 }
+
+/// How long requests in flight may take to finish once a stop is asked.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn shutdown_signal() {
     let ctrl_c = async {

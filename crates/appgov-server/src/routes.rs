@@ -21,7 +21,7 @@ use axum::routing::{MethodFilter, on};
 use crate::auth::Viewer;
 use crate::error::{ApiError, Failure, PageError};
 use crate::state::AppState;
-use crate::{api, assets, auth, oidc, pages};
+use crate::{api, assets, auth, limits, oidc, pages};
 
 /// What a route acts on, for the access check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,9 +95,14 @@ macro_rules! routes {
                 let spec: &'static RouteSpec = &CATALOG[i];
                 r = r.route(
                     $path,
-                    on(method_filter!($m), $h).route_layer(
-                        axum::middleware::from_fn_with_state((state.clone(), spec), guard),
-                    ),
+                    on(method_filter!($m), $h)
+                        .route_layer(axum::middleware::from_fn_with_state(
+                            (state.clone(), spec),
+                            guard,
+                        ))
+                        .layer(axum::extract::DefaultBodyLimit::max(
+                            body_limit(spec, &state.config) as usize,
+                        )),
                 );
                 i += 1;
             )+
@@ -210,6 +215,23 @@ fn is_api(path: &str) -> bool {
     path.starts_with("/api/")
 }
 
+/// The largest body a route takes: the package uploads take
+/// `upload_limit_mib` (plus a MiB for the form around the package), the
+/// evidence uploads `evidence_limit_mib` (plus the same), everything else
+/// a form's or JSON's [`limits::FORM_LIMIT`].
+pub fn body_limit(spec: &RouteSpec, config: &crate::config::ServerConfig) -> u64 {
+    let mib = |n: u64| (n << 20) + (1 << 20);
+    match (spec.method, spec.path) {
+        ("POST", "/apps/{app}/releases") | ("POST", "/api/v1/apps/{app}/releases") => {
+            mib(config.upload_limit_mib)
+        }
+        ("POST", "/moves/{move}/evidence") | ("POST", "/api/v1/moves/{move}/evidence") => {
+            mib(config.evidence_limit_mib)
+        }
+        _ => limits::FORM_LIMIT as u64,
+    }
+}
+
 /// The org node of the object a route names, or Err when it does not
 /// exist.
 async fn object_org(
@@ -304,11 +326,26 @@ pub async fn guard(
             .into_response()
         }
     };
+    // Refusals read the body first, so the client sees them (limits.rs).
+    let declared = limits::content_length(req.headers());
+    let limit = body_limit(spec, &state.config);
+    if declared.is_some_and(|n| n > limit) {
+        let words = state.messages.get("limits.too_large", viewer.lang);
+        let f = Failure::TooLarge(crate::refusal::fill(
+            words,
+            // The configured MiB (without the form's allowance), or 1.
+            &[(
+                "limit",
+                format!("{}", (limit >> 20).saturating_sub(1).max(1)),
+            )],
+        ));
+        return limits::refuse_with_body(req.into_body(), declared, refuse(f)).await;
+    }
     if spec.object == Object::Public {
         return next.run(req).await;
     }
     let Some(p) = &viewer.principal else {
-        return refuse(Failure::SignIn);
+        return limits::refuse_with_body(req.into_body(), declared, refuse(Failure::SignIn)).await;
     };
     let allowed = match spec.object {
         Object::Public => true,
@@ -327,7 +364,9 @@ pub async fn guard(
         Object::App | Object::Release | Object::Move | Object::Job | Object::Account => {
             let org = match object_org(&state.store, spec.object, &params).await {
                 Ok(o) => o,
-                Err(f) => return refuse(f),
+                Err(f) => {
+                    return limits::refuse_with_body(req.into_body(), declared, refuse(f)).await;
+                }
             };
             let tree = match state.orgs().await {
                 Ok(o) => o,
@@ -339,6 +378,6 @@ pub async fn guard(
     if allowed {
         next.run(req).await
     } else {
-        refuse(Failure::Forbidden)
+        limits::refuse_with_body(req.into_body(), declared, refuse(Failure::Forbidden)).await
     }
 }

@@ -28,6 +28,8 @@ pub struct Shared {
     pub scan_wakeup: tokio::sync::Notify,
     /// Wakes everyone waiting for a scan of this server to end.
     pub scan_finished: tokio::sync::Notify,
+    /// Turns true when the server begins to stop: long waits end at once.
+    pub stopping: tokio::sync::watch::Sender<bool>,
     orgs: Mutex<Option<(Instant, Arc<OrgCache>)>>,
 }
 
@@ -67,6 +69,7 @@ impl AppState {
             origin,
             scan_wakeup: tokio::sync::Notify::new(),
             scan_finished: tokio::sync::Notify::new(),
+            stopping: tokio::sync::watch::channel(false).0,
             orgs: Mutex::new(None),
         }))
     }

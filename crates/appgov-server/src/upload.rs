@@ -21,7 +21,7 @@ use appgov_store::Incoming;
 use appgov_store::jobs::{JobState, NewJob, ScanJob};
 use axum::body::{Body, BodyDataStream, Bytes};
 use axum::extract::{FromRequest, Multipart, Request};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use futures_util::{Stream, StreamExt};
 
 use crate::auth::Viewer;
@@ -78,16 +78,6 @@ pub fn too_large(limit_mib: u64) -> Failure {
     ))
 }
 
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
-
 /// The name a package was sent as, without any directory (browsers may
 /// send `C:\fakepath\…`), control characters, or excess length.
 pub fn clean_file_name(raw: &str) -> String {
@@ -110,7 +100,7 @@ pub async fn receive(
     let limit_mib = state.config.upload_limit_mib;
     let limit = limit_mib << 20;
     let (parts, body) = req.into_parts();
-    let declared = content_length(&parts.headers);
+    let declared = crate::limits::content_length(&parts.headers);
     let shared = Arc::new(Mutex::new(body.into_data_stream()));
     let multipart = parts
         .headers
@@ -157,7 +147,7 @@ pub async fn receive(
         }
     };
     if matches!(result, Err(Failure::TooLarge(_))) && declared.is_none_or(|n| n <= DRAIN_LIMIT) {
-        drain(SharedBody(shared)).await;
+        crate::limits::drain(SharedBody(shared), DRAIN_LIMIT, DRAIN_TIME).await;
     }
     result
 }
@@ -301,20 +291,6 @@ async fn receive_form(
         ));
     };
     writer.finish(file_name, fields).await
-}
-
-/// Reads the rest of a refused body, within bounds (see [`DRAIN_LIMIT`]).
-async fn drain(mut body: SharedBody) {
-    let mut read = 0u64;
-    let _ = tokio::time::timeout(DRAIN_TIME, async {
-        while let Some(Ok(chunk)) = body.next().await {
-            read += chunk.len() as u64;
-            if read > DRAIN_LIMIT {
-                break;
-            }
-        }
-    })
-    .await;
 }
 
 /// What an upload asks for besides the scan.

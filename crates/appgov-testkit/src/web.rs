@@ -85,8 +85,53 @@ impl Server {
         }
     }
 
+    /// Starts a server on a fresh data directory and creates its first
+    /// administrator through the one-time setup link; the client is signed
+    /// in as them, with the CSRF token read.
+    pub fn start_with_admin(
+        exe: &Path,
+        data_dir: &Path,
+        env: &[(&str, &str)],
+        login: &str,
+        password: &str,
+    ) -> (Server, Client) {
+        let server = Server::start(exe, data_dir, env);
+        let mut admin = server.client();
+        let setup = server
+            .setup_url
+            .clone()
+            .expect("a setup link on first start");
+        let a = admin.setup_admin(&setup, login, password);
+        assert_eq!(a.status, 303, "setting up {login}: {}", a.body);
+        admin.get("/");
+        (server, admin)
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.as_ref().map(|c| c.id()).unwrap_or(0)
+    }
+
+    /// SIGTERM, as a service manager stops it (the process is not waited for).
+    pub fn terminate(&self) {
+        let pid = self.pid();
+        assert!(
+            pid != 0
+                && Command::new("kill")
+                    .args(["-TERM", &pid.to_string()])
+                    .status()
+                    .is_ok_and(|s| s.success()),
+            "sending SIGTERM to {pid}"
+        );
+    }
+
+    /// Whether the process has ended (gone, or a zombie not yet reaped).
+    pub fn ended(&self) -> bool {
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.pid())) {
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            Err(_) => true,
+        }
     }
 
     /// SIGKILL: the process dies mid-work, as in a power cut.
@@ -100,6 +145,38 @@ impl Server {
     /// A client of this server.
     pub fn client(&self) -> Client {
         Client::new(&self.base)
+    }
+
+    /// One request written on a fresh TCP connection as given (`head`
+    /// without its blank line; a `Content-Length` of `body` is added), the
+    /// whole body written before the answer is read — as a client that does
+    /// not wait for `100 Continue` does. Returns the status and the answer
+    /// as text, or the I/O error (a reset shows here).
+    pub fn raw_exchange(&self, head: &str, body: &[u8]) -> std::io::Result<(u16, String)> {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut s = std::net::TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        s.set_write_timeout(Some(Duration::from_secs(60)))?;
+        let head = format!(
+            "{}\r\nHost: {addr}\r\nContent-Length: {}\r\n\r\n",
+            head.trim_end(),
+            body.len()
+        );
+        s.write_all(head.as_bytes())?;
+        for piece in body.chunks(64 << 10) {
+            s.write_all(piece)?;
+        }
+        s.flush()?;
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer)?;
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        Ok((status, text))
     }
 }
 
@@ -137,6 +214,8 @@ pub struct Client {
     pub session: Option<String>,
     pub csrf: Option<String>,
     pub token: Option<String>,
+    /// The interface language cookie (`/lang?to=en` sets it).
+    pub lang: Option<String>,
     agent: ureq::Agent,
 }
 
@@ -153,6 +232,7 @@ impl Client {
             session: None,
             csrf: None,
             token: None,
+            lang: None,
             agent,
         }
     }
@@ -170,6 +250,12 @@ impl Client {
             {
                 let val = rest.split(';').next().unwrap_or("");
                 self.session = (!val.is_empty()).then(|| val.to_string());
+            }
+            if k.eq_ignore_ascii_case("set-cookie")
+                && let Some(rest) = v.strip_prefix("appgov_lang=")
+            {
+                let val = rest.split(';').next().unwrap_or("");
+                self.lang = (!val.is_empty()).then(|| val.to_string());
             }
         }
         let status = r.status().as_u16();
@@ -197,7 +283,14 @@ impl Client {
     }
 
     fn cookie_header(&self) -> Option<String> {
-        self.session.as_ref().map(|s| format!("appgov_session={s}"))
+        let cookies: Vec<String> = [
+            self.session.as_ref().map(|s| format!("appgov_session={s}")),
+            self.lang.as_ref().map(|l| format!("appgov_lang={l}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        (!cookies.is_empty()).then(|| cookies.join("; "))
     }
 
     pub fn get(&mut self, path: &str) -> Answer {
@@ -341,6 +434,30 @@ impl Client {
         )
     }
 
+    /// Adds an org node through the administration form (`parent` empty
+    /// for a root).
+    pub fn add_org(&mut self, name: &str, kind: &str, parent: &str) -> Answer {
+        self.post_form(
+            "/admin/orgs",
+            &[("name", name), ("kind", kind), ("parent_id", parent)],
+        )
+    }
+
+    /// The id of the account signing in as `login` (an administrator's
+    /// view of `/api/v1/users`).
+    pub fn user_id(&mut self, login: &str) -> String {
+        self.get("/api/v1/users")
+            .json()
+            .as_array()
+            .expect("a list of users")
+            .iter()
+            .find(|u| u["login"] == login)
+            .unwrap_or_else(|| panic!("no user {login}"))["id"]
+            .as_str()
+            .expect("an id")
+            .to_string()
+    }
+
     /// Signs in with a password (and reads the CSRF token from the home page).
     pub fn login(&mut self, login: &str, password: &str) -> Answer {
         self.csrf = None;
@@ -350,4 +467,14 @@ impl Client {
         }
         a
     }
+}
+
+/// `s` HTML-escaped as the templates escape it (minijinja: & < > " ' /).
+pub fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('/', "&#x2f;")
 }

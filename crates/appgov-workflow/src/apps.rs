@@ -5,7 +5,7 @@ use appgov_ledger::model::*;
 use appgov_ledger::vocab::{AppForm, OrgKind};
 use appgov_store::Store;
 
-use crate::{Result, WorkflowError};
+use crate::{Refusal, Result, WorkflowError};
 
 /// A proposed app with nothing but its name and form.
 pub fn new_app(name: &str, form: AppForm) -> App {
@@ -125,10 +125,7 @@ pub async fn edit_app(store: &Store, actor: &str, mut edited: App) -> Result<(Ap
         .await?
         .ok_or_else(|| WorkflowError::NotFound(format!("no app {}", edited.id)))?;
     if edited.state != current.state || edited.merged_into != current.merged_into {
-        return Err(WorkflowError::Refused(
-            "应用的生命周期状态只能通过流转申请改变 / The lifecycle state changes only through a move"
-                .into(),
-        ));
+        return Err(WorkflowError::Refused(Refusal::StateByMoveOnly));
     }
     if edited.department_id != current.department_id {
         let orgs = store.all::<OrgNode>().await?;

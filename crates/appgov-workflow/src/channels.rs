@@ -6,7 +6,7 @@ use appgov_ledger::model::*;
 use appgov_ledger::vocab::ListingState;
 use appgov_store::Store;
 
-use crate::{Result, WorkflowError};
+use crate::{Refusal, Result, WorkflowError};
 
 /// A listing's account must exist and be on the listing's channel; an app
 /// has at most one listing per channel that is not delisted (a second one
@@ -39,11 +39,9 @@ async fn check_listing(store: &Store, l: &Listing) -> Result<()> {
             .into_iter()
             .find(|o| o.id != l.id && o.channel == l.channel && o.state != ListingState::Delisted);
         if twin.is_some() {
-            return Err(WorkflowError::Refused(format!(
-                "该应用在{}已有上架记录 / The app already has a listing on {}",
-                l.channel.label_zh(),
-                l.channel.label_en()
-            )));
+            return Err(WorkflowError::Refused(Refusal::ChannelListed {
+                channel: l.channel,
+            }));
         }
     }
     Ok(())
@@ -144,13 +142,10 @@ pub async fn add_account(
         .into_iter()
         .any(|o| o.channel == account.channel);
     if twin {
-        return Err(WorkflowError::Refused(format!(
-            "{}已登记账号 {} / Account {} on {} is already recorded",
-            account.channel.label_zh(),
-            account.account_name,
-            account.account_name,
-            account.channel.label_en()
-        )));
+        return Err(WorkflowError::Refused(Refusal::AccountRecorded {
+            channel: account.channel,
+            name: account.account_name.clone(),
+        }));
     }
     let mut tx = store.write(actor).await?;
     tx.insert(&mut account).await?;

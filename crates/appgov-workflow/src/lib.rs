@@ -12,11 +12,13 @@ pub mod apps;
 pub mod channels;
 pub mod clock;
 pub mod moves;
+pub mod refusal;
 pub mod releases;
 pub mod source;
 
 pub use analyse::{Analysed, analyse_file, check_facts, parse_policy, scan_file};
 pub use clock::{now_rfc3339, today_cn, today_utc};
+pub use refusal::Refusal;
 
 use appgov_store::StoreError;
 
@@ -27,21 +29,22 @@ pub enum WorkflowError {
     #[error("{0}")]
     NotFound(String),
     /// A rule of the ledger refuses the operation now (a state that does not
-    /// allow it, a self-approval, open checklist items, a duplicate).
+    /// allow it, a self-approval, open checklist items, a duplicate), as a
+    /// kind with parameters so callers can word it in their language.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     /// The input itself is wrong (an unknown state, an empty document).
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
 }
 
 pub type Result<T, E = WorkflowError> = std::result::Result<T, E>;
 
 impl From<appgov_ledger::MoveError> for WorkflowError {
     fn from(e: appgov_ledger::MoveError) -> Self {
-        WorkflowError::Refused(e.to_string())
+        WorkflowError::Refused(e.into())
     }
 }
 

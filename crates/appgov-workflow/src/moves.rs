@@ -16,7 +16,7 @@ use appgov_ledger::{
 use appgov_store::Store;
 use serde::Serialize;
 
-use crate::{Result, WorkflowError, now_rfc3339, today_cn};
+use crate::{Refusal, Result, WorkflowError, now_rfc3339, today_cn};
 
 /// A requested move, evaluated now.
 #[derive(Debug, Clone, Serialize)]
@@ -135,9 +135,9 @@ pub async fn request(
         .iter()
         .any(|t| t.status == TransitionStatus::Pending)
     {
-        return Err(WorkflowError::Refused(format!(
-            "{object_id} already has a pending move; approve, reject or withdraw it first"
-        )));
+        return Err(WorkflowError::Refused(Refusal::MovePending {
+            object_id: object_id.to_string(),
+        }));
     }
     let mut t = Transition {
         id: String::new(),
@@ -170,10 +170,10 @@ pub async fn load_transition(store: &Store, id: &str) -> Result<Transition> {
 pub async fn pending(store: &Store, id: &str) -> Result<Transition> {
     let t = load_transition(store, id).await?;
     if t.status != TransitionStatus::Pending {
-        return Err(WorkflowError::Refused(format!(
-            "move {id} is {}, not pending",
-            t.status.label_zh()
-        )));
+        return Err(WorkflowError::Refused(Refusal::NotPending {
+            move_id: id.to_string(),
+            status: t.status,
+        }));
     }
     Ok(t)
 }
@@ -466,7 +466,7 @@ pub async fn approve_move(
         Err(err) => {
             let open = matches!(err, ApprovalError::GateOpen(..));
             return Err(NotApproved {
-                error: WorkflowError::Refused(format!("not approved: {err}")),
+                error: WorkflowError::Refused(err.into()),
                 evaluated: open.then(|| Box::new(e)),
             });
         }
@@ -496,10 +496,9 @@ pub async fn reject_move(
 pub async fn withdraw_move(store: &Store, actor: &str, transition_id: &str) -> Result<Transition> {
     let mut t = pending(store, transition_id).await?;
     if actor.trim().to_lowercase() != t.requested_by.trim().to_lowercase() {
-        return Err(WorkflowError::Refused(format!(
-            "only {} who requested it can withdraw it",
-            t.requested_by
-        )));
+        return Err(WorkflowError::Refused(Refusal::NotRequester {
+            requested_by: t.requested_by.clone(),
+        }));
     }
     t.status = TransitionStatus::Withdrawn;
     let mut tx = store.write(actor).await?;
@@ -525,15 +524,14 @@ async fn apply_move(
             .await?
             .ok_or_else(|| WorkflowError::NotFound(format!("release {} missing", t.object_id)))?;
         if r.state.as_str() != t.from_state {
-            return Err(WorkflowError::Refused(format!(
-                "the release moved to {} since this was requested",
-                r.state.as_str()
-            )));
+            return Err(WorkflowError::Refused(Refusal::ReleaseMovedMeanwhile {
+                state: r.state,
+            }));
         }
         if appgov_store::sha256_hex(&serde_json::to_vec(&r)?) != approval.object_sha256 {
-            return Err(WorkflowError::Refused(
-                "the release changed while being approved; show the gate again".into(),
-            ));
+            return Err(WorkflowError::Refused(Refusal::ChangedMeanwhile {
+                release: true,
+            }));
         }
         let to = ReleaseState::parse(&t.to_state)
             .ok_or_else(|| WorkflowError::Invalid(format!("bad state {}", t.to_state)))?;
@@ -558,15 +556,14 @@ async fn apply_move(
             .await?
             .ok_or_else(|| WorkflowError::NotFound(format!("app {} missing", t.object_id)))?;
         if a.state.as_str() != t.from_state {
-            return Err(WorkflowError::Refused(format!(
-                "the app moved to {} since this was requested",
-                a.state.label_zh()
-            )));
+            return Err(WorkflowError::Refused(Refusal::AppMovedMeanwhile {
+                state: a.state,
+            }));
         }
         if appgov_store::sha256_hex(&serde_json::to_vec(&a)?) != approval.object_sha256 {
-            return Err(WorkflowError::Refused(
-                "the app changed while being approved; show the gate again".into(),
-            ));
+            return Err(WorkflowError::Refused(Refusal::ChangedMeanwhile {
+                release: false,
+            }));
         }
         let to = AppState::parse(&t.to_state)
             .ok_or_else(|| WorkflowError::Invalid(format!("bad state {}", t.to_state)))?;

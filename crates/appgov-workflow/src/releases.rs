@@ -8,7 +8,7 @@ use appgov_ledger::{AppState, ReleaseState};
 use appgov_store::Store;
 use serde::Serialize;
 
-use crate::{Result, WorkflowError};
+use crate::{Refusal, Result, WorkflowError};
 
 /// What recording a release wrote.
 #[derive(Debug, Clone, Serialize)]
@@ -26,11 +26,10 @@ pub fn accepts_releases(app: &App) -> Result<()> {
         app.state,
         AppState::Rejected | AppState::Retired | AppState::Archived
     ) {
-        return Err(WorkflowError::Refused(format!(
-            "{} is {}: it takes no new releases",
-            app.name,
-            app.state.label_zh()
-        )));
+        return Err(WorkflowError::Refused(Refusal::NoNewReleases {
+            app: app.name.clone(),
+            state: app.state,
+        }));
     }
     Ok(())
 }
@@ -67,10 +66,11 @@ pub async fn record_release(
         .into_iter()
         .find(|r| r.app_id == app.id && r.state != ReleaseState::Rejected)
     {
-        return Err(WorkflowError::Refused(format!(
-            "this package ({}) is already release {} of {}",
-            dup.artifact_sha256, dup.id, app.name
-        )));
+        return Err(WorkflowError::Refused(Refusal::DuplicatePackage {
+            sha256: dup.artifact_sha256,
+            release_id: dup.id,
+            app: app.name,
+        }));
     }
     if !store.files().contains(&ingested.release.artifact_sha256) {
         return Err(WorkflowError::Invalid(format!(

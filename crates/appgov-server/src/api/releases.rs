@@ -7,7 +7,8 @@
 //! release, its findings, SDKs, continuity alerts and `pass` (false when a
 //! finding in force is at or above `?fail_on=`, default high — as `appgov
 //! scan --fail-on`); 422 with the analyser's error when the package cannot
-//! be analysed; still 202 when the wait ran out.
+//! be analysed; still 202 when the wait ran out; 503 with the job (and
+//! `Retry-After`) when the server began stopping during the wait.
 
 use std::time::Duration;
 
@@ -204,11 +205,25 @@ fn fail_on(s: Option<&str>) -> Result<Severity, Failure> {
     }
 }
 
-/// Waits for the job to end, or the wait to run out: woken when a worker
-/// of this server ends a job, and reading the job at least every second
-/// (it may be another server's).
-async fn wait_for(state: &AppState, mut job: ScanJob, secs: u64) -> Result<ScanJob, Failure> {
+/// How a wait ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Waited {
+    /// The job ended, or the wait ran out.
+    AsAsked,
+    /// The server is stopping: the caller polls the job after the restart.
+    Stopping,
+}
+
+/// Waits for the job to end, or the wait to run out, or the server to
+/// begin stopping: woken when a worker of this server ends a job, and
+/// reading the job at least every second (it may be another server's).
+async fn wait_for(
+    state: &AppState,
+    mut job: ScanJob,
+    secs: u64,
+) -> Result<(ScanJob, Waited), Failure> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs.min(MAX_WAIT_SECS));
+    let mut stopping = state.stopping.subscribe();
     loop {
         // Listening before reading, so an end between the two is not missed.
         let ended = state.scan_finished.notified();
@@ -222,12 +237,16 @@ async fn wait_for(state: &AppState, mut job: ScanJob, secs: u64) -> Result<ScanJ
         if !matches!(job.state, JobState::Queued | JobState::Running)
             || tokio::time::Instant::now() >= deadline
         {
-            return Ok(job);
+            return Ok((job, Waited::AsAsked));
+        }
+        if *stopping.borrow_and_update() {
+            return Ok((job, Waited::Stopping));
         }
         tokio::select! {
             _ = ended => {}
             _ = tokio::time::sleep(WAIT_POLL) => {}
             _ = tokio::time::sleep_until(deadline) => {}
+            _ = stopping.changed() => {}
         }
     }
 }
@@ -335,6 +354,32 @@ async fn answer(
     }
 }
 
+/// The answer after an optional wait: as [`answer`], or — when the server
+/// began stopping during the wait — 503 with the job as it stands and
+/// `Retry-After`, so CI polls `GET /api/v1/jobs/{id}` once it is back (the
+/// job is kept and completes after the restart).
+async fn waited(
+    state: &AppState,
+    job: ScanJob,
+    wait: Option<u64>,
+    threshold: Severity,
+    pending: StatusCode,
+) -> Result<Response, ApiError> {
+    let (job, how) = match wait {
+        Some(secs) if secs > 0 => wait_for(state, job, secs).await?,
+        _ => (job, Waited::AsAsked),
+    };
+    if how == Waited::Stopping && matches!(job.state, JobState::Queued | JobState::Running) {
+        let mut r = answer(state, &job, threshold, StatusCode::SERVICE_UNAVAILABLE).await?;
+        r.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("30"),
+        );
+        return Ok(r);
+    }
+    Ok(answer(state, &job, threshold, pending).await?)
+}
+
 /// Uploads a release package and queues its scan; optionally waits for
 /// the findings and a pass/fail by policy.
 #[utoipa::path(post, path = "/api/v1/apps/{app}/releases", tag = "releases",
@@ -349,6 +394,7 @@ async fn answer(
     responses(
         (status = 202, description = "Queued (or still scanning when the wait ran out)", body = ScanAnswer),
         (status = 200, description = "Scanned and recorded (with `?wait=`)", body = ScanAnswer),
+        (status = 503, description = "The server began stopping during `?wait=`: the job is kept; poll `GET /api/v1/jobs/{id}` after `Retry-After`", body = ScanAnswer),
         (status = 422, description = "The package cannot be analysed, or the request is invalid", body = ScanFailed),
         (status = 409, description = "The package is already a release of the app, or being scanned", body = ErrorBody),
         (status = 413, description = "Over the upload limit", body = ErrorBody),
@@ -385,11 +431,7 @@ pub async fn upload_release(
         },
     )
     .await?;
-    let job = match q.wait {
-        Some(secs) if secs > 0 => wait_for(&state, job, secs).await?,
-        _ => job,
-    };
-    Ok(answer(&state, &job, threshold, StatusCode::ACCEPTED).await?)
+    waited(&state, job, q.wait, threshold, StatusCode::ACCEPTED).await
 }
 
 /// A scan job: its state and, once done, the release with its findings,
@@ -398,6 +440,7 @@ pub async fn upload_release(
     params(("job" = String, Path, description = "The job's id"), JobQuery),
     responses(
         (status = 200, description = "The job (with the release once done)", body = ScanAnswer),
+        (status = 503, description = "The server began stopping during `?wait=`; poll again after `Retry-After`", body = ScanAnswer),
         (status = 422, description = "The scan failed", body = ScanFailed),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
@@ -414,9 +457,5 @@ pub async fn job_status(
         .scan_job(&job)
         .await?
         .ok_or_else(|| Failure::NotFound(format!("no scan job {job}")))?;
-    let job = match q.wait {
-        Some(secs) if secs > 0 => wait_for(&state, job, secs).await?,
-        _ => job,
-    };
-    Ok(answer(&state, &job, threshold, StatusCode::OK).await?)
+    waited(&state, job, q.wait, threshold, StatusCode::OK).await
 }

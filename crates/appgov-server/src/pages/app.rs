@@ -79,8 +79,9 @@ pub async fn request_move(
         Err(e) => {
             let f = Failure::from(e);
             match f {
-                Failure::Conflict(m) | Failure::Invalid(m) => {
-                    show_app(&state, &viewer, &app, Some(m), StatusCode::CONFLICT).await
+                Failure::Conflict(_) | Failure::Invalid(_) | Failure::Refused(_) => {
+                    let status = f.status();
+                    show_app(&state, &viewer, &app, Some(f.message()), status).await
                 }
                 other => Err(other.into()),
             }
@@ -134,8 +135,9 @@ pub async fn request_release(
     {
         Ok(t) => Ok(Redirect::to(&format!("/moves/{}", t.id)).into_response()),
         Err(e) => match Failure::from(e) {
-            Failure::Conflict(m) | Failure::Invalid(m) => {
-                show_release(&state, &viewer, &release, Some(m), StatusCode::CONFLICT).await
+            f @ (Failure::Conflict(_) | Failure::Invalid(_) | Failure::Refused(_)) => {
+                let status = f.status();
+                show_release(&state, &viewer, &release, Some(f.message()), status).await
             }
             other => Err(other.into()),
         },
@@ -521,7 +523,7 @@ pub async fn edit_submit(
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/apps/{app}#overview")).into_response()),
-        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_))) => {
+        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_) | Failure::Refused(_))) => {
             let a: App = state
                 .store
                 .get(&app)

@@ -259,7 +259,7 @@ async fn back_to_app(
     e: Failure,
 ) -> Result<Response, PageError> {
     match e {
-        Failure::Invalid(_) | Failure::Conflict(_) => {
+        Failure::Invalid(_) | Failure::Conflict(_) | Failure::Refused(_) => {
             let status = e.status();
             crate::pages::app::show_app(state, viewer, app, Some(e.message()), status).await
         }
@@ -622,7 +622,7 @@ pub async fn account_add(
     let p = viewer.require()?;
     match add_account(&state, p, &viewer.actor(), &f).await {
         Ok(_) => Ok(Redirect::to("/accounts").into_response()),
-        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_))) => {
+        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_) | Failure::Refused(_))) => {
             let status = e.status();
             accounts_page(&state, &viewer, &f, Some(e.message()), status).await
         }
@@ -640,7 +640,7 @@ pub async fn account_edit(
     let p = viewer.require()?;
     match edit_account(&state, p, &viewer.actor(), &account, &f).await {
         Ok(()) => Ok(Redirect::to("/accounts").into_response()),
-        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_))) => {
+        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_) | Failure::Refused(_))) => {
             let status = e.status();
             accounts_page(
                 &state,

@@ -368,7 +368,8 @@ pub async fn create(
     let p = viewer.require()?;
     match create_app(&state, p, &viewer.actor(), &f).await {
         Ok(id) => Ok(Redirect::to(&format!("/apps/{id}")).into_response()),
-        Err(Failure::Invalid(m)) | Err(Failure::Conflict(m)) => {
+        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_) | Failure::Refused(_))) => {
+            let m = e.message();
             new_app_page(
                 &state,
                 &viewer,

@@ -81,6 +81,10 @@ async fn after(
         Err(Failure::Conflict(m)) | Err(Failure::Invalid(m)) => {
             show(state, viewer, id, Some(m), StatusCode::CONFLICT).await
         }
+        Err(f @ Failure::Refused(_)) => {
+            let m = f.message_in(viewer.lang);
+            show(state, viewer, id, Some(m), StatusCode::CONFLICT).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -121,10 +125,9 @@ pub async fn do_approve(
 ) -> Result<(), Failure> {
     let t = moves::load_transition(&state.store, id).await?;
     if views::requested_by(&t, &p.login) {
-        return Err(Failure::Conflict(format!(
-            "不能批准自己提出的申请 / {} requested this move and cannot also approve it",
-            p.login
-        )));
+        return Err(Failure::Refused(appgov_workflow::Refusal::SelfApproval {
+            login: p.login.clone(),
+        }));
     }
     let app = moves::app_of_move(&state.store, &t).await?;
     let orgs = state.orgs().await?;
