@@ -454,6 +454,34 @@ fn editing_apps_listings_and_publishing_accounts() {
         "no listing form for an auditor"
     );
 
+    // A CI token: its last use is noted (when, from where) and shown.
+    let t = owner.send_json(
+        "POST",
+        "/api/v1/tokens",
+        &json!({"name": "流水线", "scopes": ["read"]}),
+    );
+    assert_eq!(t.status, 201, "{}", t.body);
+    let secret = t.json()["token"].as_str().unwrap().to_string();
+    let mine = owner.get("/api/v1/tokens").json();
+    assert!(mine[0]["last_used_at"].is_null(), "not used yet: {mine}");
+    assert!(owner.get("/account").body.contains("从未使用"));
+    let mut ci = server.client();
+    ci.token = Some(secret);
+    assert_eq!(ci.get("/api/v1/accounts").status, 200);
+    assert_eq!(ci.get("/api/v1/me").status, 200);
+    let mine = owner.get("/api/v1/tokens").json();
+    assert!(
+        mine[0]["last_used_at"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("20")),
+        "{mine}"
+    );
+    assert_eq!(mine[0]["last_used_from"], "127.0.0.1");
+    assert!(
+        !owner.get("/account").body.contains("从未使用"),
+        "the account page shows the use"
+    );
+
     // Every change is in the app's history.
     let hist = app_json(&mut gov, &app)["history"]
         .as_array()
@@ -461,4 +489,46 @@ fn editing_apps_listings_and_publishing_accounts() {
         .len();
     assert!(hist >= 6, "history entries: {hist}");
     server.kill();
+}
+
+/// Refused single-sign-on callbacks count against the client's address
+/// like wrong passwords: after 50 in the window the address is blocked
+/// (429) and the provider is no longer asked. The provider here does not
+/// even exist — every refusal happens before appgov would contact it.
+#[test]
+fn refused_sso_callbacks_are_throttled_per_address() {
+    let data = tempfile::tempdir().unwrap();
+    let conf = data.path().join("appgov.toml");
+    std::fs::write(
+        &conf,
+        "[oidc]\nissuer = \"http://127.0.0.1:9/idp\"\nclient_id = \"appgov\"\nclient_secret = \"not-used\"\n",
+    )
+    .unwrap();
+    let server = Server::start(
+        exe(),
+        data.path(),
+        &[("APPGOV_CONFIG", conf.to_str().unwrap())],
+    );
+    let mut c = server.client();
+    for i in 0..50 {
+        let a = c.get(&format!(
+            "/auth/oidc/callback?code=forged{i}&state=forged{i}"
+        ));
+        assert!(
+            (400..500).contains(&a.status) && a.status != 429,
+            "attempt {i}: {} {}",
+            a.status,
+            a.body
+        );
+    }
+    let a = c.get("/auth/oidc/callback?code=forged&state=forged");
+    assert_eq!(a.status, 429, "{}", a.body);
+    assert!(
+        a.body.contains("尝试次数过多") || a.body.contains("过多"),
+        "{}",
+        a.body
+    );
+    // Local sign-in from the same address is blocked too (one counter).
+    let a = c.login("nobody", "whatever-password-1");
+    assert!(a.body.contains("过多"), "{} {}", a.status, a.body);
 }

@@ -276,6 +276,24 @@ async fn resolve_inner(
         let Some(t) = found.into_iter().find(|t| t.active(&now_text)) else {
             return Err(fail(Failure::SignIn));
         };
+        // When and where the token was last used (shown with the token; at
+        // most one write a minute per token). A failure here is no reason
+        // to refuse the call.
+        let addr = client_addr(
+            state,
+            &parts.headers,
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        );
+        if let Err(e) = state
+            .store
+            .note_token_use(&t.id, &now_text, &rfc3339_at(now - 60), Some(&addr))
+            .await
+        {
+            eprintln!("appgov: noting the use of token {}: {e}", t.id);
+        }
         let Some(user) = state
             .store
             .get::<UserAccount>(&t.user_id)

@@ -24,7 +24,7 @@
 use std::time::Duration;
 
 use appgov_access::{AccountSource, UserAccount, secret};
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use hmac::{KeyInit, Mac};
@@ -259,9 +259,46 @@ fn refused(
     Ok(r)
 }
 
-/// The provider sends the browser back here with a code.
+/// The provider sends the browser back here with a code. A refused
+/// callback (forged or replayed state, a code the provider rejects, an
+/// unknown or disabled person) counts as a failed sign-in from the
+/// client's address, like a wrong password, so the same address limit
+/// applies — and a blocked address no longer reaches the provider.
 pub async fn callback(
     State(state): State<AppState>,
+    viewer: Viewer,
+    ConnectInfo(conn): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    query: Query<CallbackQuery>,
+) -> Result<Response, PageError> {
+    use appgov_access::throttle::{self, Failures, ThrottleRules, Verdict};
+    let addr = crate::auth::client_addr(&state, &headers, Some(conn));
+    let addr_key = format!("addr:{addr}");
+    let rules = ThrottleRules::default();
+    let now = now_unix();
+    let since = now - rules.window_secs - rules.lockout_secs;
+    let addr_failures = Failures {
+        times: state.store.login_failures(&addr_key, since).await?,
+    };
+    if let Verdict::AddressBlocked(_) =
+        throttle::judge(&Failures::default(), &addr_failures, now, &rules)
+    {
+        let message = state.messages.get("auth.blocked", viewer.lang).to_string();
+        return refused(&state, &viewer, message, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let r = callback_inner(state.clone(), viewer, headers, query).await;
+    let failed = match &r {
+        Ok(resp) => resp.status().is_client_error(),
+        Err(e) => e.failure.status().is_client_error(),
+    };
+    if failed {
+        state.store.record_login_failure(&addr_key, now).await?;
+    }
+    r
+}
+
+async fn callback_inner(
+    state: AppState,
     viewer: Viewer,
     headers: HeaderMap,
     Query(q): Query<CallbackQuery>,

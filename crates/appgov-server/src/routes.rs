@@ -143,6 +143,7 @@ routes! {
     GET "/admin/orgs" => pages::admin::orgs, ManageOrg, Institution;
     POST "/admin/orgs" => pages::admin::org_add, ManageOrg, Institution;
     POST "/admin/orgs/{org}" => pages::admin::org_change, ManageOrg, Institution;
+    POST "/admin/orgs/{org}/delete" => pages::admin::org_delete, ManageOrg, Institution;
     GET "/admin/policy" => pages::admin::policy_edit, ManagePolicy, Institution;
     POST "/admin/policy" => pages::admin::policy_save, ManagePolicy, Institution;
     GET "/admin/tokens" => pages::admin::tokens, ManageTokens, Institution;

@@ -245,4 +245,39 @@ impl Store {
                 == 1)
         })
     }
+
+    /// Notes that API token `token_id` was used at `at` (RFC 3339) from
+    /// `addr`, unless a use after `not_before` is already noted — so a busy
+    /// CI token costs one write a minute, not one per call.
+    pub async fn note_token_use(
+        &self,
+        token_id: &str,
+        at: &str,
+        not_before: &str,
+        addr: Option<&str>,
+    ) -> Result<()> {
+        crate::both!(&self.pool, p => {
+            sqlx::query("INSERT INTO token_use (token_id, last_used_at, last_addr) VALUES ($1, $2, $3) ON CONFLICT (token_id) DO UPDATE SET last_used_at = excluded.last_used_at, last_addr = excluded.last_addr WHERE token_use.last_used_at < $4")
+                .bind(token_id)
+                .bind(at)
+                .bind(addr)
+                .bind(not_before)
+                .execute(p)
+                .await?;
+            Ok(())
+        })
+    }
+
+    /// The last noted use of every token that was used: id → (when, from).
+    pub async fn token_uses(
+        &self,
+    ) -> Result<std::collections::HashMap<String, (String, Option<String>)>> {
+        crate::both!(&self.pool, p => {
+            let rows: Vec<(String, String, Option<String>)> =
+                sqlx::query_as("SELECT token_id, last_used_at, last_addr FROM token_use")
+                    .fetch_all(p)
+                    .await?;
+            Ok(rows.into_iter().map(|(id, at, addr)| (id, (at, addr))).collect())
+        })
+    }
 }

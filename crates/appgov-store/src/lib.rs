@@ -169,6 +169,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit events by object id",
         include_str!("../migrations/0005_audit_object_id_index.sql"),
     ),
+    (
+        7,
+        "API token use",
+        include_str!("../migrations/0007_token_use.sql"),
+    ),
 ];
 
 /// The ledger's store.

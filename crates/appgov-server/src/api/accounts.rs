@@ -252,6 +252,23 @@ pub struct TokenView {
     pub revoked_at: Option<String>,
     /// active, expired or revoked.
     pub state: String,
+    /// When it was last used (to the minute), and from which address.
+    pub last_used_at: Option<String>,
+    pub last_used_from: Option<String>,
+}
+
+/// Fills in each token's last use.
+pub fn with_uses(
+    mut views: Vec<TokenView>,
+    uses: &std::collections::HashMap<String, (String, Option<String>)>,
+) -> Vec<TokenView> {
+    for v in &mut views {
+        if let Some((at, addr)) = uses.get(&v.id) {
+            v.last_used_at = Some(at.clone());
+            v.last_used_from = addr.clone();
+        }
+    }
+    views
 }
 
 impl From<&ApiToken> for TokenView {
@@ -266,6 +283,8 @@ impl From<&ApiToken> for TokenView {
             expires_at: t.expires_at.clone(),
             revoked_at: t.revoked_at.clone(),
             state: accounts::token_state(t).into(),
+            last_used_at: None,
+            last_used_from: None,
         }
     }
 }
@@ -288,9 +307,14 @@ pub struct CreatedToken {
     pub record: TokenView,
 }
 
-fn sorted(mut tokens: Vec<ApiToken>) -> Vec<TokenView> {
+/// Newest first, with their last use.
+async fn sorted(state: &AppState, mut tokens: Vec<ApiToken>) -> Result<Vec<TokenView>, ApiError> {
     tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-    tokens.iter().map(TokenView::from).collect()
+    let uses = state.store.token_uses().await?;
+    Ok(with_uses(
+        tokens.iter().map(TokenView::from).collect(),
+        &uses,
+    ))
 }
 
 /// Everyone's tokens.
@@ -301,7 +325,9 @@ pub async fn all_tokens(
     viewer: Viewer,
 ) -> Result<Json<Vec<TokenView>>, ApiError> {
     viewer.require_api()?;
-    Ok(Json(sorted(state.store.all::<ApiToken>().await?)))
+    Ok(Json(
+        sorted(&state, state.store.all::<ApiToken>().await?).await?,
+    ))
 }
 
 /// Revokes anyone's token.
@@ -326,9 +352,13 @@ pub async fn my_tokens(
     viewer: Viewer,
 ) -> Result<Json<Vec<TokenView>>, ApiError> {
     let p = viewer.require_api()?;
-    Ok(Json(sorted(
-        state.store.find::<ApiToken>("user_id", &p.user_id).await?,
-    )))
+    Ok(Json(
+        sorted(
+            &state,
+            state.store.find::<ApiToken>("user_id", &p.user_id).await?,
+        )
+        .await?,
+    ))
 }
 
 /// Creates a token of one's own. Only in a browser session: a token

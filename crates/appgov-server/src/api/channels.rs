@@ -84,7 +84,7 @@ async fn row(state: &Shared, viewer: &Viewer, id: &str) -> Result<AccountRow, Ap
         .await?
         .into_iter()
         .find(|r| r.id == id)
-        .ok_or_else(|| ApiError(crate::error::Failure::Forbidden))
+        .ok_or(ApiError(crate::error::Failure::Forbidden))
 }
 
 /// Records a publishing account held by an org node in the caller's scopes

@@ -68,7 +68,7 @@ async fn account_page(
                 locale => u.locale.clone().unwrap_or_default(),
                 grants => u.grants.iter().map(|g| say(lang, g.role.label_zh(), g.role.label_en())).collect::<Vec<_>>(),
             },
-            tokens => token_rows(lang, &tokens, &[]),
+            tokens => token_rows(lang, &tokens, &[], &state.store.token_uses().await?),
             scopes => scopes,
             default_days => accounts::TOKEN_DEFAULT_DAYS,
             max_days => accounts::TOKEN_MAX_DAYS,

@@ -306,6 +306,7 @@ async fn user_page(
         lang,
         &state.store.find::<ApiToken>("user_id", &u.id).await?,
         &[],
+        &state.store.token_uses().await?,
     );
     // The grant rows: the current ones, then two empty rows to add more.
     let mut grant_rows: Vec<Value> = u
@@ -512,7 +513,12 @@ pub async fn user_unlock(
 // ---------------------------------------------------------------- tokens
 
 /// Rows for a token table; `users` names owners (empty: not shown).
-pub fn token_rows(lang: Lang, tokens: &[ApiToken], users: &[UserAccount]) -> Vec<Value> {
+pub fn token_rows(
+    lang: Lang,
+    tokens: &[ApiToken],
+    users: &[UserAccount],
+    uses: &std::collections::HashMap<String, (String, Option<String>)>,
+) -> Vec<Value> {
     let mut tokens: Vec<&ApiToken> = tokens.iter().collect();
     tokens.sort_by(|a, b| b.created_at.cmp(&a.created_at));
     tokens
@@ -530,6 +536,8 @@ pub fn token_rows(lang: Lang, tokens: &[ApiToken], users: &[UserAccount]) -> Vec
                 state => state,
                 active => state == "active",
                 owner => users.iter().find(|u| u.id == t.user_id).map(|u| u.login.clone()),
+                last_used_at => uses.get(&t.id).map(|u| appgov_workflow::clock::beijing(&u.0)),
+                last_used_from => uses.get(&t.id).and_then(|u| u.1.clone()),
             }
         })
         .collect()
@@ -548,7 +556,7 @@ pub async fn tokens(
         "admin_tokens.html",
         StatusCode::OK,
         context! {
-            tokens => token_rows(viewer.lang, &all, &users),
+            tokens => token_rows(viewer.lang, &all, &users, &state.store.token_uses().await?),
             notice => notice(&state, q.msg.as_deref()),
         },
     )
@@ -678,6 +686,89 @@ pub async fn org_add(
     }
     .await;
     org_done(&state, &viewer, r, "done.org_added").await
+}
+
+/// Deletes a node nothing refers to: no child nodes, apps (as department
+/// or operator), people, publishing accounts or account grants. Otherwise
+/// refuses, saying what still refers to it — the ledger never loses an
+/// app's place in the tree by a deletion.
+pub async fn org_delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let r = async {
+        let store = &state.store;
+        let node = store
+            .get::<OrgNode>(&id)
+            .await?
+            .ok_or_else(|| Failure::NotFound(format!("no org node {id}")))?;
+        let children = store.find::<OrgNode>("parent_id", &id).await?.len();
+        let mut apps = store
+            .find::<appgov_ledger::model::App>("department_id", &id)
+            .await?;
+        for a in store
+            .find::<appgov_ledger::model::App>("operator_id", &id)
+            .await?
+        {
+            if !apps.iter().any(|x| x.id == a.id) {
+                apps.push(a);
+            }
+        }
+        let people = store
+            .find::<appgov_ledger::model::Person>("org_id", &id)
+            .await?
+            .len();
+        let accounts = store
+            .find::<appgov_ledger::model::PublishingAccount>("holder_org_id", &id)
+            .await?
+            .len();
+        let users = store
+            .all::<UserAccount>()
+            .await?
+            .iter()
+            .filter(|u| {
+                u.grants
+                    .iter()
+                    .any(|g| g.org_id.as_deref() == Some(id.as_str()))
+            })
+            .count();
+        let mut refs = Vec::new();
+        for (n, zh, en) in [
+            (children, "下级节点", "child nodes"),
+            (apps.len(), "应用", "apps"),
+            (people, "人员", "people"),
+            (accounts, "发布账号", "publishing accounts"),
+            (users, "账号授权", "user grants"),
+        ] {
+            if n > 0 {
+                refs.push(match viewer.lang {
+                    Lang::Zh => format!("{zh} {n} 个"),
+                    Lang::En => format!("{n} {en}"),
+                });
+            }
+        }
+        if !refs.is_empty() {
+            return Err(Failure::Conflict(match viewer.lang {
+                Lang::Zh => format!(
+                    "“{}”仍被引用，不能删除：{}。请先移走或改挂这些记录。",
+                    node.name,
+                    refs.join("、")
+                ),
+                Lang::En => format!(
+                    "{} is still referred to and cannot be deleted: {}. Move those records first.",
+                    node.name,
+                    refs.join(", ")
+                ),
+            }));
+        }
+        let mut tx = store.write(&viewer.actor()).await?;
+        tx.delete::<OrgNode>(&id, node.version).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    org_done(&state, &viewer, r, "done.org_deleted").await
 }
 
 /// Renames and/or moves a node. A node cannot move under itself or its
