@@ -161,6 +161,7 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
         .unwrap();
     ids.insert("account", acc.id.clone());
     ids.insert("listing", listing.id.clone());
+    ids.insert("identity", "no-identity".to_string());
     ids.insert("org", "branch-a".to_string());
     ids.insert("name", "app.css".to_string());
     // A user and a token that administrative routes act on (never a persona).

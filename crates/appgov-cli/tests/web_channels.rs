@@ -421,6 +421,66 @@ fn editing_apps_listings_and_publishing_accounts() {
     );
     assert_eq!(a.status, 303, "{}", a.body);
 
+    // Identities: another platform's, then the Android one's certificates.
+    let fp = "AB:CD:".repeat(15) + "AB:CD";
+    let a = owner.post_form(
+        &format!("/apps/{app}/identities"),
+        &[
+            ("platform", "ios"),
+            ("identifier", "com.example.bank.ios"),
+            ("certificates", &fp),
+        ],
+    );
+    assert_eq!(a.status, 303, "{}", a.body);
+    let j = app_json(&mut owner, &app);
+    let ids = j["identities"].as_array().unwrap();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let ios = ids
+        .iter()
+        .find(|i| i["identifier"] == "com.example.bank.ios")
+        .unwrap();
+    assert_eq!(
+        ios["certificates"][0],
+        "abcd".repeat(16),
+        "fingerprints are normalised"
+    );
+    let android = ids
+        .iter()
+        .find(|i| i["identifier"] == "com.example.bank")
+        .unwrap()
+        .clone();
+    let a = owner.send_json(
+        "PATCH",
+        &format!("/api/v1/apps/{app}/identities/{}", android["id"].as_str().unwrap()),
+        &json!({"version": android["version"], "certificates": format!("{}\n{}", "11".repeat(32), "22".repeat(32)), "key_custodian": "信息科技部密钥管理岗"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let after = a.json()["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["identifier"] == "com.example.bank")
+        .unwrap()
+        .clone();
+    assert_eq!(after["certificates"].as_array().unwrap().len(), 2);
+    assert_eq!(after["key_custodian"], "信息科技部密钥管理岗");
+    // A bad fingerprint is refused by the ledger's validation; the same
+    // identifier twice is refused too.
+    let a = owner.post_form(
+        &format!("/apps/{app}/identities"),
+        &[
+            ("platform", "android"),
+            ("identifier", "com.example.other"),
+            ("certificates", "not-a-hash"),
+        ],
+    );
+    assert_eq!(a.status, 422, "{}", a.body);
+    let a = owner.post_form(
+        &format!("/apps/{app}/identities"),
+        &[("platform", "ios"), ("identifier", "com.example.bank.ios")],
+    );
+    assert_eq!(a.status, 409, "{}", a.body);
+
     // PATCH over the API: a partial change; an auditor may not.
     let j = app_json(&mut owner, &app);
     let a = owner.send_json(

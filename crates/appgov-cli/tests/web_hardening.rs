@@ -236,6 +236,7 @@ fn every_state_changing_route_needs_our_origin_and_the_sessions_token() {
         ("job", "no-job".to_string()),
         ("listing", "no-listing".to_string()),
         ("account", "no-account".to_string()),
+        ("identity", "no-identity".to_string()),
     ]
     .into_iter()
     .collect();

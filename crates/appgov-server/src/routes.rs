@@ -167,6 +167,8 @@ routes! {
     POST "/apps/{app}/moves" => pages::app::request_move, RequestMove, App;
     GET "/apps/{app}/edit" => pages::app::edit_form, EditApp, App;
     POST "/apps/{app}/edit" => pages::app::edit_submit, EditApp, App;
+    POST "/apps/{app}/identities" => pages::identities::identity_add, EditApp, App;
+    POST "/apps/{app}/identities/{identity}" => pages::identities::identity_edit, EditApp, App;
     POST "/apps/{app}/listings" => pages::channels::listing_add, EditApp, App;
     POST "/apps/{app}/listings/{listing}" => pages::channels::listing_edit, EditApp, App;
     GET "/accounts" => pages::channels::accounts, View, Somewhere;
@@ -175,6 +177,8 @@ routes! {
     POST "/accounts" => pages::channels::account_add, EditApp, Somewhere;
     POST "/accounts/{account}" => pages::channels::account_edit, EditApp, Account;
     PATCH "/api/v1/apps/{app}" => api::channels::patch_app, EditApp, App;
+    POST "/api/v1/apps/{app}/identities" => api::channels::add_identity, EditApp, App;
+    PATCH "/api/v1/apps/{app}/identities/{identity}" => api::channels::patch_identity, EditApp, App;
     POST "/api/v1/apps/{app}/listings" => api::channels::add_listing, EditApp, App;
     PATCH "/api/v1/apps/{app}/listings/{listing}" => api::channels::patch_listing, EditApp, App;
     GET "/api/v1/accounts" => api::channels::list_accounts, View, Somewhere;

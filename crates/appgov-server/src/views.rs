@@ -329,6 +329,8 @@ pub struct IdentityView {
     pub key_custodian: Option<String>,
     /// SHA-256 fingerprints of the known signing certificates.
     pub certificates: Vec<String>,
+    /// The record's version, to send back with an edit.
+    pub version: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -1013,6 +1015,7 @@ pub async fn app_detail(
                 developer_id: i.developer_id.clone(),
                 key_custodian: i.key_custodian.clone(),
                 certificates: i.certificates.iter().map(|c| c.sha256.clone()).collect(),
+                version: i.version,
             })
             .collect(),
         listings: listing_views,

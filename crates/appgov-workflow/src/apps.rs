@@ -155,3 +155,52 @@ pub async fn edit_app(store: &Store, actor: &str, mut edited: App) -> Result<(Ap
     tx.commit().await?;
     Ok((edited, changed))
 }
+
+/// Records another platform identity of an app (an iOS Bundle ID beside
+/// the Android package, a second mini-program AppID) with the signing
+/// certificates the institution registers for it.
+pub async fn add_identity(
+    store: &Store,
+    actor: &str,
+    mut identity: AppIdentity,
+) -> Result<AppIdentity> {
+    if store.get::<App>(&identity.app_id).await?.is_none() {
+        return Err(WorkflowError::NotFound(format!(
+            "no app {}",
+            identity.app_id
+        )));
+    }
+    for c in &mut identity.certificates {
+        c.sha256 = normalise_fingerprint(&c.sha256);
+    }
+    let mut tx = store.write(actor).await?;
+    tx.insert(&mut identity).await?;
+    tx.commit().await?;
+    Ok(identity)
+}
+
+/// Saves an edited identity (read at `identity.version`); it stays with
+/// its app and platform.
+pub async fn edit_identity(
+    store: &Store,
+    actor: &str,
+    mut identity: AppIdentity,
+) -> Result<(AppIdentity, bool)> {
+    let current: AppIdentity = store
+        .get(&identity.id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound(format!("no identity {}", identity.id)))?;
+    if current.app_id != identity.app_id || current.platform != identity.platform {
+        return Err(WorkflowError::Invalid(
+            "标识不能移到另一个应用或平台 / An identity cannot move to another app or platform"
+                .into(),
+        ));
+    }
+    for c in &mut identity.certificates {
+        c.sha256 = normalise_fingerprint(&c.sha256);
+    }
+    let mut tx = store.write(actor).await?;
+    let changed = tx.update(&mut identity).await?;
+    tx.commit().await?;
+    Ok((identity, changed))
+}

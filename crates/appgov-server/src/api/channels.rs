@@ -9,6 +9,7 @@ use crate::auth::Viewer;
 use crate::error::{ApiError, ErrorBody};
 use crate::pages::app::{AppPatch, edit_app};
 use crate::pages::channels::{self, AccountInput, AccountRow, ListingInput};
+use crate::pages::identities::{self, IdentityInput};
 use crate::state::AppState as Shared;
 use crate::views::{self, AppDetail};
 
@@ -27,6 +28,43 @@ pub async fn patch_app(
 ) -> Result<Json<AppDetail>, ApiError> {
     let p = viewer.require_api()?;
     edit_app(&state, p, &viewer.actor(), &app, &patch).await?;
+    Ok(Json(views::app_detail(&state, p, viewer.lang, &app).await?))
+}
+
+/// Records another platform identity of the app with its registered
+/// signing certificates.
+#[utoipa::path(post, path = "/api/v1/apps/{app}/identities", tag = "ledger", request_body = IdentityInput,
+    params(("app" = String, Path, description = "app id")),
+    responses((status = 201, body = AppDetail), (status = 403, body = ErrorBody),
+        (status = 409, description = "already recorded", body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_identity(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path(app): Path<String>,
+    Json(f): Json<IdentityInput>,
+) -> Result<(StatusCode, Json<AppDetail>), ApiError> {
+    let p = viewer.require_api()?;
+    identities::add_identity(&state, &viewer.actor(), &app, &f).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::app_detail(&state, p, viewer.lang, &app).await?),
+    ))
+}
+
+/// Changes an identity: developer account, key custodian, and the list of
+/// registered certificates (replaced as given).
+#[utoipa::path(patch, path = "/api/v1/apps/{app}/identities/{identity}", tag = "ledger", request_body = IdentityInput,
+    params(("app" = String, Path, description = "app id"), ("identity" = String, Path, description = "identity id")),
+    responses((status = 200, body = AppDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn patch_identity(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Path((app, identity)): Path<(String, String)>,
+    Json(f): Json<IdentityInput>,
+) -> Result<Json<AppDetail>, ApiError> {
+    let p = viewer.require_api()?;
+    identities::edit_identity(&state, &viewer.actor(), &app, &identity, &f).await?;
     Ok(Json(views::app_detail(&state, p, viewer.lang, &app).await?))
 }
 

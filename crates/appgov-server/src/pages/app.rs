@@ -40,7 +40,8 @@ pub async fn show_app(
     let p = viewer.require()?;
     let d = views::app_detail(state, p, viewer.lang, app).await?;
     let choices = if d.may_edit {
-        Some(crate::pages::channels::channel_choices(state, p, viewer.lang).await?)
+        let form = AppForm::parse(&d.form).unwrap_or(AppForm::Android);
+        Some(crate::pages::channels::channel_choices(state, p, viewer.lang, form.platform()).await?)
     } else {
         None
     };

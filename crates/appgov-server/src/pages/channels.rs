@@ -299,6 +299,8 @@ pub async fn listing_edit(
 /// the accounts the viewer may publish through.
 #[derive(Debug, Serialize)]
 pub struct ChannelChoices {
+    /// Platforms for a new identity (the app form's own selected).
+    pub platforms: Vec<Choice>,
     pub channels: Vec<Choice>,
     pub states: Vec<Choice>,
     pub accounts: Vec<Choice>,
@@ -308,6 +310,7 @@ pub async fn channel_choices(
     state: &Shared,
     p: &Principal,
     lang: Lang,
+    platform: appgov_ledger::vocab::Platform,
 ) -> Result<ChannelChoices, Failure> {
     let orgs = state.orgs().await?;
     let mut accounts: Vec<Choice> = state
@@ -332,6 +335,7 @@ pub async fn channel_choices(
         .collect();
     accounts.sort_by(|a, b| a.label.cmp(&b.label));
     Ok(ChannelChoices {
+        platforms: vocab_choices(lang, Some(platform)),
         channels: vocab_choices::<Channel>(lang, None),
         states: vocab_choices::<ListingState>(lang, None),
         accounts,

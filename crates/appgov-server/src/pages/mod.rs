@@ -7,6 +7,7 @@ pub mod app;
 pub mod audit;
 pub mod channels;
 pub mod dashboard;
+pub mod identities;
 pub mod ledger;
 pub mod moves;
 pub mod uploads;
