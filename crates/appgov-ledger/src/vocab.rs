@@ -45,6 +45,8 @@ macro_rules! vocabulary {
             fn as_str(self) -> &'static str { $name::as_str(self) }
             fn label_zh(self) -> &'static str { $name::label_zh(self) }
             fn label_en(self) -> &'static str { $name::label_en(self) }
+            fn parse_term(s: &str) -> Option<Self> { $name::parse(s) }
+            fn names() -> String { $name::names() }
         }
 
         impl std::fmt::Display for $name {
@@ -73,6 +75,10 @@ pub trait Term: Copy + PartialEq + 'static {
     fn as_str(self) -> &'static str;
     fn label_zh(self) -> &'static str;
     fn label_en(self) -> &'static str;
+    /// Any of the machine name, the labels or an alias.
+    fn parse_term(s: &str) -> Option<Self>;
+    /// The machine names, for error messages.
+    fn names() -> String;
 }
 
 #[doc(hidden)]

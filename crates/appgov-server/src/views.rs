@@ -105,6 +105,20 @@ pub fn vocab_choices<T: Term>(lang: Lang, selected: Option<T>) -> Vec<Choice> {
         .collect()
 }
 
+/// A vocabulary term from a form or JSON field: empty is None, anything
+/// not a term is refused naming the field and the accepted names.
+pub fn parse_term<T: Term>(field: &str, v: &str) -> Result<Option<T>, Failure> {
+    if v.trim().is_empty() {
+        return Ok(None);
+    }
+    T::parse_term(v).map(Some).ok_or_else(|| {
+        Failure::Invalid(format!(
+            "{field}: unknown value {v:?} (one of: {})",
+            T::names()
+        ))
+    })
+}
+
 /// May the principal do `action` on `app`?
 pub async fn may_on_app(
     state: &Shared,

@@ -14,9 +14,13 @@ pub fn now_rfc3339() -> String {
 /// `2026-12-01T08:30:00Z`: UTC to the second, as reports, link checks and
 /// the ledger record times.
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    format!("{}Z", to_second(t.to_offset(time::UtcOffset::UTC), 'T'))
+}
+
+/// `2026-12-01<sep>08:30:00` in `t`'s own offset.
+fn to_second(t: time::OffsetDateTime, sep: char) -> String {
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        "{:04}-{:02}-{:02}{sep}{:02}:{:02}:{:02}",
         t.year(),
         u8::from(t.month()),
         t.day(),
@@ -45,18 +49,10 @@ fn date(t: time::OffsetDateTime) -> String {
 /// China keeps UTC+8 all year. Text that is not RFC 3339 comes back as is.
 pub fn beijing(at: &str) -> String {
     match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8"));
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute(),
-                t.second()
-            )
-        }
+        Ok(t) => to_second(
+            t.to_offset(time::UtcOffset::from_hms(8, 0, 0).expect("UTC+8")),
+            ' ',
+        ),
         Err(_) => at.to_string(),
     }
 }

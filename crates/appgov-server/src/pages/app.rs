@@ -19,7 +19,7 @@ use crate::error::{Failure, PageError};
 use crate::pages::ledger::{org_choices, people_choices};
 use crate::render;
 use crate::state::AppState as Shared;
-use crate::views::{self, Choice, visible_orgs, vocab_choices};
+use crate::views::{self, Choice, parse_term, visible_orgs, vocab_choices};
 
 /// `GET /apps/{app}`.
 pub async fn app_page(
@@ -192,20 +192,6 @@ fn list_of(v: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn vocab<T>(
-    field: &str,
-    v: &str,
-    parse: fn(&str) -> Option<T>,
-    names: String,
-) -> Result<Option<T>, Failure> {
-    if v.trim().is_empty() {
-        return Ok(None);
-    }
-    parse(v)
-        .map(Some)
-        .ok_or_else(|| Failure::Invalid(format!("{field}: unknown value {v:?} (one of: {names})")))
-}
-
 /// The app with `patch` applied (not yet saved).
 pub fn apply_patch(app: &App, patch: &AppPatch) -> Result<App, Failure> {
     let mut a = app.clone();
@@ -222,7 +208,7 @@ pub fn apply_patch(app: &App, patch: &AppPatch) -> Result<App, Failure> {
         a.aliases = list_of(v);
     }
     if let Some(v) = &patch.form {
-        a.form = vocab("form", v, AppForm::parse, AppForm::names())?
+        a.form = parse_term::<AppForm>("form", v)?
             .ok_or_else(|| Failure::Invalid("form: required".into()))?;
     }
     if let Some(v) = &patch.purpose {
@@ -232,7 +218,7 @@ pub fn apply_patch(app: &App, patch: &AppPatch) -> Result<App, Failure> {
         a.functions = list_of(v);
     }
     if let Some(v) = &patch.user_segment {
-        a.user_segment = vocab("user_segment", v, UserSegment::parse, UserSegment::names())?;
+        a.user_segment = parse_term("user_segment", v)?;
     }
     if let Some(v) = &patch.regions {
         a.regions = list_of(v);
@@ -263,12 +249,7 @@ pub fn apply_patch(app: &App, patch: &AppPatch) -> Result<App, Failure> {
         a.elderly_mode = v;
     }
     if let Some(v) = &patch.minors_policy {
-        a.minors_policy = vocab(
-            "minors_policy",
-            v,
-            MinorsPolicy::parse,
-            MinorsPolicy::names(),
-        )?;
+        a.minors_policy = parse_term("minors_policy", v)?;
     }
     if let Some(v) = &patch.privacy_policy_url {
         a.privacy_policy_url = cleared(v);

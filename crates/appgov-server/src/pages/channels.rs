@@ -28,7 +28,7 @@ use crate::error::{Failure, PageError};
 use crate::i18n::Lang;
 use crate::render;
 use crate::state::{AppState as Shared, OrgCache};
-use crate::views::{Choice, vocab_choices};
+use crate::views::{Choice, parse_term, vocab_choices};
 
 /// May `p` see `acc`? Held within a View scope, or by an ancestor of one
 /// (the institution whose accounts a branch publishes through).
@@ -79,36 +79,15 @@ fn opt(v: &str) -> Option<String> {
 }
 
 fn parse_channel(v: &str) -> Result<Channel, Failure> {
-    Channel::parse(v).ok_or_else(|| {
-        Failure::Invalid(format!(
-            "渠道无效 / unknown channel {v:?} (one of: {})",
-            Channel::names()
-        ))
-    })
+    parse_term("channel", v)?.ok_or_else(|| Failure::Invalid("channel: required".into()))
 }
 
 fn parse_listing_state(v: &str) -> Result<ListingState, Failure> {
-    if v.trim().is_empty() {
-        return Ok(ListingState::Planned);
-    }
-    ListingState::parse(v).ok_or_else(|| {
-        Failure::Invalid(format!(
-            "unknown listing state {v:?} (one of: {})",
-            ListingState::names()
-        ))
-    })
+    Ok(parse_term("state", v)?.unwrap_or(ListingState::Planned))
 }
 
 fn parse_status(v: &str) -> Result<AccountStatus, Failure> {
-    if v.trim().is_empty() {
-        return Ok(AccountStatus::Active);
-    }
-    AccountStatus::parse(v).ok_or_else(|| {
-        Failure::Invalid(format!(
-            "unknown account status {v:?} (one of: {})",
-            AccountStatus::names()
-        ))
-    })
+    Ok(parse_term("status", v)?.unwrap_or(AccountStatus::Active))
 }
 
 // ---------------------------------------------------------------- listings
@@ -251,8 +230,9 @@ pub async fn edit_listing(
     Ok(())
 }
 
-/// A page's answer to a refused form: the app's page with the message.
-async fn back_to_app(
+/// A page's answer to a refused form about an app's records: the app's
+/// page with the message (other failures as error pages).
+pub async fn back_to_app(
     state: &Shared,
     viewer: &Viewer,
     app: &str,

@@ -161,11 +161,7 @@ async fn back(
 ) -> Result<Response, PageError> {
     match r {
         Ok(()) => Ok(Redirect::to(&format!("/apps/{app}#identities")).into_response()),
-        Err(e @ (Failure::Invalid(_) | Failure::Conflict(_) | Failure::Refused(_))) => {
-            let status = e.status();
-            crate::pages::app::show_app(state, viewer, app, Some(e.message()), status).await
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => crate::pages::channels::back_to_app(state, viewer, app, e).await,
     }
 }
 
