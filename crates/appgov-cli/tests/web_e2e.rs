@@ -71,9 +71,11 @@ async fn people(dir: &Path) {
             person_id: None,
             email: None,
             locale: None,
+            // The owner works within the bank; the governance office
+            // institution-wide (it also reads the audit trail).
             grants: vec![Grant {
                 role,
-                org_id: Some(bank.id.clone()),
+                org_id: (role == AccountRole::AppOwner).then(|| bank.id.clone()),
             }],
             source: AccountSource::Local,
             oidc_issuer: None,
