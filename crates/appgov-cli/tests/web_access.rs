@@ -3,7 +3,9 @@
 //! session fixation, the cross-site request checks, the security headers,
 //! and 401 for anonymous API calls.
 
-use appgov_access::{AccountRole, AccountSource, Grant, UserAccount, password};
+mod common;
+
+use appgov_access::{AccountRole, Grant};
 use appgov_store::{Store, StoreConfig};
 use appgov_testkit::web::{Client, Server};
 
@@ -17,30 +19,9 @@ fn start(dir: &std::path::Path) -> Server {
 /// admin pages have their own tests).
 async fn add_user(dir: &std::path::Path, login: &str, pw: &str, grants: Vec<Grant>) -> String {
     let store = Store::open(&StoreConfig::new(dir)).await.unwrap();
-    let mut u = UserAccount {
-        id: String::new(),
-        login: login.into(),
-        display_name: login.into(),
-        person_id: None,
-        email: None,
-        locale: None,
-        grants,
-        source: AccountSource::Local,
-        oidc_issuer: None,
-        oidc_subject: None,
-        disabled: false,
-        created_at: "2026-12-01T00:00:00Z".into(),
-        version: 0,
-    };
-    let mut tx = store.write("test").await.unwrap();
-    tx.insert(&mut u).await.unwrap();
-    tx.commit().await.unwrap();
-    store
-        .set_password("test", &u.id, &password::hash(pw), false)
-        .await
-        .unwrap();
+    let id = common::add_user(&store, "test", common::local_user(login, login, grants), pw).await;
     store.close().await;
-    u.id
+    id
 }
 
 fn rt() -> tokio::runtime::Runtime {

@@ -4,14 +4,13 @@
 //! exactly what the access rules of appgov-access say, from the real
 //! server. Nothing in the matrix may answer 500.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use appgov_access::roles::OrgTree;
-use appgov_access::{
-    AccountRole, AccountSource, Action, ApiToken, Grant, Principal, TokenScope, UserAccount,
-    password, secret,
-};
+use appgov_access::{AccountRole, Action, Grant, Principal, TokenScope, UserAccount, password};
 use appgov_ledger::model::*;
 use appgov_ledger::vocab::{AppForm, Channel, OrgKind};
 use appgov_server::routes::{CATALOG, Object, RouteSpec};
@@ -42,21 +41,7 @@ fn org(id: &str, kind: OrgKind, parent: Option<&str>) -> OrgNode {
 }
 
 fn user(login: &str, grants: Vec<Grant>) -> UserAccount {
-    UserAccount {
-        id: String::new(),
-        login: login.into(),
-        display_name: login.into(),
-        person_id: None,
-        email: None,
-        locale: None,
-        grants,
-        source: AccountSource::Local,
-        oidc_issuer: None,
-        oidc_subject: None,
-        disabled: false,
-        created_at: "2026-12-01T00:00:00Z".into(),
-        version: 0,
-    }
+    common::local_user(login, login, grants)
 }
 
 fn grant(role: AccountRole, org: Option<&str>) -> Grant {
@@ -196,23 +181,7 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
 }
 
 async fn make_token(store: &Store, user_id: &str, scopes: Vec<TokenScope>) -> (String, String) {
-    let token = secret::new_token();
-    let mut t = ApiToken {
-        id: String::new(),
-        user_id: user_id.into(),
-        name: "matrix".into(),
-        token_sha256: secret::digest(&token),
-        hint: token[..8].into(),
-        scopes,
-        created_at: "2026-12-01T00:00:00Z".into(),
-        expires_at: "2099-01-01T00:00:00Z".into(),
-        revoked_at: None,
-        version: 0,
-    };
-    let mut tx = store.write("matrix").await.unwrap();
-    tx.insert(&mut t).await.unwrap();
-    tx.commit().await.unwrap();
-    (t.id, token)
+    common::add_token(store, "matrix", user_id, "matrix", scopes).await
 }
 
 fn fill(path: &str, ids: &BTreeMap<&'static str, String>) -> String {

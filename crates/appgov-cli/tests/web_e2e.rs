@@ -6,10 +6,12 @@
 //! the checklist and approves it; the ledger is exported. Screenshots of
 //! every step are kept in web/test-output/e2e/.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use appgov_access::{AccountRole, AccountSource, Grant, UserAccount, password};
+use appgov_access::{AccountRole, Grant};
 use appgov_ledger::model::OrgNode;
 use appgov_ledger::vocab::OrgKind;
 use appgov_store::{Store, StoreConfig};
@@ -64,33 +66,11 @@ async fn people(dir: &Path) {
         ("zhang.owner", "张应用", AccountRole::AppOwner),
         ("li.governance", "李治理", AccountRole::Governance),
     ] {
-        let mut u = UserAccount {
-            id: String::new(),
-            login: login.into(),
-            display_name: name.into(),
-            person_id: None,
-            email: None,
-            locale: None,
-            // The owner works within the bank; the governance office
-            // institution-wide (it also reads the audit trail).
-            grants: vec![Grant {
-                role,
-                org_id: (role == AccountRole::AppOwner).then(|| bank.id.clone()),
-            }],
-            source: AccountSource::Local,
-            oidc_issuer: None,
-            oidc_subject: None,
-            disabled: false,
-            created_at: "2026-12-01T00:00:00Z".into(),
-            version: 0,
-        };
-        let mut tx = store.write("e2e").await.unwrap();
-        tx.insert(&mut u).await.unwrap();
-        tx.commit().await.unwrap();
-        store
-            .set_password("e2e", &u.id, &password::hash("E2e-Password-2026"), false)
-            .await
-            .unwrap();
+        // The owner works within the bank; the governance office
+        // institution-wide (it also reads the audit trail).
+        let org_id = (role == AccountRole::AppOwner).then(|| bank.id.clone());
+        let u = common::local_user(login, name, vec![Grant { role, org_id }]);
+        common::add_user(&store, "e2e", u, "E2e-Password-2026").await;
     }
     store.close().await;
 }

@@ -6,10 +6,12 @@
 //! before its job was marked done — each restart completes the job with
 //! exactly one release.
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use appgov_access::{ApiToken, TokenScope, UserAccount, secret};
+use appgov_access::{TokenScope, UserAccount};
 use appgov_ledger::model::{Release, Transition};
 use appgov_ledger::vocab::AppForm;
 use appgov_store::jobs::{JobState, NewJob};
@@ -77,22 +79,8 @@ fn api_token(dir: &Path) -> String {
             .unwrap()
             .pop()
             .unwrap();
-        let token = secret::new_token();
-        let mut t = ApiToken {
-            id: String::new(),
-            user_id: user.id,
-            name: "CI".into(),
-            token_sha256: secret::digest(&token),
-            hint: token[..8].to_string(),
-            scopes: vec![TokenScope::Read, TokenScope::Releases],
-            created_at: "2025-01-01T00:00:00Z".into(),
-            expires_at: "2099-01-01T00:00:00Z".into(),
-            revoked_at: None,
-            version: 0,
-        };
-        let mut tx = s.write(ADMIN).await.unwrap();
-        tx.insert(&mut t).await.unwrap();
-        tx.commit().await.unwrap();
+        let scopes = vec![TokenScope::Read, TokenScope::Releases];
+        let (_, token) = common::add_token(&s, ADMIN, &user.id, "CI", scopes).await;
         s.close().await;
         token
     })

@@ -6,9 +6,11 @@
 //! approved by a second person, and hostile names shown escaped on every
 //! page.
 
+mod common;
+
 use std::path::Path;
 
-use appgov_access::{AccountRole, AccountSource, Grant, UserAccount, password};
+use appgov_access::{AccountRole, Grant};
 use appgov_ledger::model::{OrgNode, Person};
 use appgov_ledger::vocab::{OrgKind, Role};
 use appgov_store::{Store, StoreConfig};
@@ -97,34 +99,19 @@ fn seed(dir: &Path) -> Ids {
                 vec![(AccountRole::SecurityReviewer, Some(bank.id.clone()))],
             ),
         ] {
-            let mut u = UserAccount {
-                id: String::new(),
-                login: login.into(),
-                display_name: format!("{login} {SCRIPT}"),
-                person_id: None,
-                email: None,
-                locale: None,
-                grants: grants
-                    .into_iter()
-                    .map(|(role, org_id)| Grant { role, org_id })
-                    .collect(),
-                source: AccountSource::Local,
-                oidc_issuer: None,
-                oidc_subject: None,
-                disabled: false,
-                created_at: "2026-01-01T00:00:00Z".into(),
-                version: 0,
-            };
-            tx.insert(&mut u).await.unwrap();
-            users.push(u);
+            let grants = grants
+                .into_iter()
+                .map(|(role, org_id)| Grant { role, org_id })
+                .collect();
+            users.push(common::local_user(
+                login,
+                &format!("{login} {SCRIPT}"),
+                grants,
+            ));
         }
         tx.commit().await.unwrap();
-        let hash = password::hash(PASSWORD);
-        for u in &users {
-            store
-                .set_password("测试准备", &u.id, &hash, false)
-                .await
-                .unwrap();
+        for u in users {
+            common::add_user(&store, "测试准备", u, PASSWORD).await;
         }
         store.close().await;
         Ids {
