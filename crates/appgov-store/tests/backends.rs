@@ -754,3 +754,91 @@ async fn the_scan_queue_leases_retries_and_gives_up() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_tokens_last_use_is_noted_at_most_once_a_minute() {
+    use appgov_access::{AccountSource, ApiToken, TokenScope, UserAccount};
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        let mut user = UserAccount {
+            id: String::new(),
+            login: "ci".into(),
+            display_name: "流水线".into(),
+            person_id: None,
+            email: None,
+            locale: None,
+            grants: vec![],
+            source: AccountSource::Local,
+            oidc_issuer: None,
+            oidc_subject: None,
+            disabled: false,
+            created_at: "2030-01-01T00:00:00Z".into(),
+            version: 0,
+        };
+        let mut token = ApiToken {
+            id: String::new(),
+            user_id: String::new(),
+            name: "CI".into(),
+            token_sha256: sha256_hex(b"agv_secret"),
+            hint: "agv_secr".into(),
+            scopes: vec![TokenScope::Read],
+            created_at: "2030-01-01T00:00:00Z".into(),
+            expires_at: "2031-01-01T00:00:00Z".into(),
+            revoked_at: None,
+            version: 0,
+        };
+        let mut tx = store.write("测试员").await.unwrap();
+        tx.insert(&mut user).await.unwrap();
+        token.user_id = user.id.clone();
+        tx.insert(&mut token).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(store.token_uses().await.unwrap().is_empty(), "{}", b.name);
+        let t = |s: &str| format!("2030-01-01T00:{s}Z");
+        store
+            .note_token_use(
+                &token.id,
+                &t("00:00"),
+                "2029-12-31T23:59:00Z",
+                Some("10.0.0.1"),
+            )
+            .await
+            .unwrap();
+        // 30 s later: within the minute, not written again.
+        store
+            .note_token_use(
+                &token.id,
+                &t("00:30"),
+                "2029-12-31T23:59:30Z",
+                Some("10.0.0.2"),
+            )
+            .await
+            .unwrap();
+        let uses = store.token_uses().await.unwrap();
+        assert_eq!(
+            uses[&token.id],
+            (t("00:00"), Some("10.0.0.1".to_string())),
+            "{}",
+            b.name
+        );
+        // Two minutes later: noted.
+        store
+            .note_token_use(&token.id, &t("02:00"), &t("01:00"), Some("10.0.0.3"))
+            .await
+            .unwrap();
+        let uses = store.token_uses().await.unwrap();
+        assert_eq!(
+            uses[&token.id],
+            (t("02:00"), Some("10.0.0.3".to_string())),
+            "{}",
+            b.name
+        );
+        // Noting a use is not a change of the token: no audit event.
+        assert_eq!(
+            store.history(&token.id).await.unwrap().len(),
+            1,
+            "{}",
+            b.name
+        );
+        store.close().await;
+    }
+}
