@@ -96,6 +96,11 @@ pub fn environment() -> Result<Environment<'static>, minijinja::Error> {
         env.add_template(name, src)?;
     }
     env.add_function("t", translate);
+    // `{{ at | beijing }}`: a recorded UTC instant as Beijing time.
+    env.add_filter("beijing", |at: Option<String>| {
+        at.map(|a| appgov_workflow::clock::beijing(&a))
+            .unwrap_or_default()
+    });
     Ok(env)
 }
 

@@ -1271,10 +1271,37 @@ pub async fn move_detail_of(
                 .iter()
                 .find(|(id, _)| id == &gi.id)
                 .map(|(_, s)| s);
-            let (met, detail) = match status {
-                Some(ItemStatus::Met { by }) => (true, by.clone()),
-                Some(ItemStatus::Open { reason }) => (false, reason.clone()),
-                None => (false, String::new()),
+            // Said in the viewer's language: what met the item, or why it
+            // is open (an automatic check's own reason).
+            let (met, detail) = match (status, gi.kind) {
+                (Some(ItemStatus::Met { .. }), ItemKind::Auto) => {
+                    (true, m.get("moves.met_auto", lang).to_string())
+                }
+                (Some(ItemStatus::Met { .. }), ItemKind::Evidence) => {
+                    (true, m.get("moves.met_evidence", lang).to_string())
+                }
+                (Some(ItemStatus::Met { by }), ItemKind::Attest) => (
+                    true,
+                    crate::refusal::fill(
+                        m.get("moves.met_attest", lang),
+                        &[("who", by.strip_prefix("attest:").unwrap_or(by).to_string())],
+                    ),
+                ),
+                (Some(ItemStatus::Open { reason }), ItemKind::Auto) => (
+                    false,
+                    gi.check
+                        .as_deref()
+                        .and_then(|c| e.auto_reasons.get(c))
+                        .map(|r| pick(lang, &r.zh, &r.en))
+                        .unwrap_or_else(|| reason.clone()),
+                ),
+                (Some(ItemStatus::Open { .. }), ItemKind::Evidence) => {
+                    (false, m.get("moves.open_evidence", lang).to_string())
+                }
+                (Some(ItemStatus::Open { .. }), ItemKind::Attest) => {
+                    (false, m.get("moves.open_attest", lang).to_string())
+                }
+                (None, _) => (false, String::new()),
             };
             let evidence = e
                 .records

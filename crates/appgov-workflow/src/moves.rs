@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use appgov_ledger::autocheck::{GateSubject, auto_checks, release_diff};
+use appgov_ledger::autocheck::{GateSubject, auto_checks_detailed, release_diff};
 use appgov_ledger::model::*;
 use appgov_ledger::vocab::TransitionStatus;
 use appgov_ledger::{
@@ -33,6 +33,9 @@ pub struct Evaluated {
     pub diff: Vec<(String, String)>,
     /// Records on the move (evidence, attestations, diff reviews).
     pub records: Vec<GateRecord>,
+    /// Why each automatic check that failed did, in both languages apart
+    /// (by check name; the checklist's reasons join the two).
+    pub auto_reasons: BTreeMap<String, appgov_ledger::views::Reason>,
 }
 
 impl Evaluated {
@@ -218,6 +221,7 @@ pub async fn evaluate_move(store: &Store, t: &Transition) -> Result<Evaluated> {
             result: None,
             diff: vec![],
             records,
+            auto_reasons: BTreeMap::new(),
         });
     };
     let gate = gate_of(gate_id)?;
@@ -243,10 +247,18 @@ pub async fn evaluate_move(store: &Store, t: &Transition) -> Result<Evaluated> {
         previous_release_id: None,
         reviewed_diff: reviewed,
     };
+    let detailed = auto_checks_detailed(&gate, &subject, &snapshot, &today_cn());
     let mut input = GateInput {
-        auto: auto_checks(&gate, &subject, &snapshot, &today_cn()),
+        auto: detailed
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().map_err(|r| r.text())))
+            .collect(),
         ..Default::default()
     };
+    let auto_reasons = detailed
+        .into_iter()
+        .filter_map(|(k, v)| v.err().map(|r| (k, r)))
+        .collect();
     let mut evidence: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &records {
         match (r.kind.as_str(), &r.document_sha256) {
@@ -292,6 +304,7 @@ pub async fn evaluate_move(store: &Store, t: &Transition) -> Result<Evaluated> {
         result: Some(evaluate(&gate, &input)),
         diff,
         records,
+        auto_reasons,
     })
 }
 
