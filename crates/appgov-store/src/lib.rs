@@ -506,12 +506,13 @@ impl Store {
             }
         }
         let app_filtered = !conds.is_empty();
+        let filter_only = conds.clone();
         // The search: each word's grams looked up in the backend's inverted
         // index (see `search` and migration 0006); words of three or more
         // characters then checked against the terms text, with LIKE's own
         // wildcards escaped — the text is read only for the apps the grams
         // let through.
-        let mut matching: Option<String> = None;
+        let mut search: Option<SearchSql> = None;
         if let Some(s) = q.search.as_deref() {
             let words = search::search_words(s);
             if !words.is_empty() {
@@ -535,7 +536,7 @@ impl Store {
                         checks.push_str(&format!(" AND s.terms LIKE {a} ESCAPE '\\'"));
                     }
                 }
-                let sub = match self.backend() {
+                search = Some(match self.backend() {
                     Backend::Sqlite => {
                         // Hex tokens only: nothing in them is FTS5 syntax.
                         let expr = grams
@@ -543,28 +544,54 @@ impl Store {
                             .map(|g| format!("\"{}\"", search::gram_token(g)))
                             .collect::<Vec<_>>()
                             .join(" AND ");
-                        let a = arg(expr, &mut args);
-                        format!(
-                            "SELECT s.app_id FROM app_search_gram JOIN app_search s ON s.doc = app_search_gram.rowid WHERE app_search_gram MATCH {a}{checks}"
-                        )
+                        let m = arg(expr, &mut args);
+                        let docs = format!(
+                            "s.doc IN (SELECT rowid FROM app_search_gram WHERE app_search_gram MATCH {m}){checks}"
+                        );
+                        SearchSql {
+                            // Without text checks the index alone counts.
+                            count: if checks.is_empty() {
+                                format!(
+                                    "SELECT COUNT(*) FROM app_search_gram WHERE app_search_gram MATCH {m}"
+                                )
+                            } else {
+                                format!("SELECT COUNT(*) FROM app_search s WHERE {docs}")
+                            },
+                            among: format!(
+                                "id IN (SELECT s.app_id FROM app_search s WHERE {docs})"
+                            ),
+                            // `+`: the doc set is tested per app, never
+                            // used as an index key (SQLite 3.51 would probe
+                            // every matching doc for each app walked).
+                            walking: Some(format!(
+                                "EXISTS (SELECT 1 FROM app_search s WHERE s.app_id = app.id AND +{docs})"
+                            )),
+                        }
                     }
                     Backend::Postgres => {
                         let marks: Vec<String> =
                             grams.into_iter().map(|g| arg(g, &mut args)).collect();
-                        format!(
-                            "SELECT s.app_id FROM app_search s WHERE s.grams @> ARRAY[{}]::text[]{checks}",
-                            marks.join(", ")
-                        )
+                        let cond =
+                            format!("s.grams @> ARRAY[{}]::text[]{checks}", marks.join(", "));
+                        // PostgreSQL's planner has the grams' statistics
+                        // and chooses the join itself.
+                        SearchSql {
+                            count: format!("SELECT COUNT(*) FROM app_search s WHERE {cond}"),
+                            among: format!(
+                                "id IN (SELECT s.app_id FROM app_search s WHERE {cond})"
+                            ),
+                            walking: None,
+                        }
                     }
-                };
-                conds.push(format!("id IN ({sub})"));
-                matching = Some(sub);
+                });
             }
         }
-        let filter = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
+        let filter_of = |conds: &[String]| {
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conds.join(" AND "))
+            }
         };
         let order = match q.sort {
             AppSort::Name => "name",
@@ -574,33 +601,68 @@ impl Store {
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let limit = q.limit.clamp(1, 1000);
+        let offset = q.offset.max(0);
         // Every app has exactly one search row (kept in the app's own
         // transactions), so without other filters the matches are counted
-        // in the index alone, without reading the apps.
-        let count_sql = match (&matching, app_filtered) {
-            (Some(sub), false) => format!("SELECT COUNT(*) FROM ({sub}) m"),
-            _ => format!("SELECT COUNT(*) FROM app {filter}"),
+        // in the search tables alone, without reading the apps.
+        let count_sql = match &search {
+            Some(s) if !app_filtered => s.count.clone(),
+            Some(s) => format!(
+                "SELECT COUNT(*) FROM app {}",
+                filter_of(&[filter_only.clone(), vec![s.among.clone()]].concat())
+            ),
+            None => format!("SELECT COUNT(*) FROM app {}", filter_of(&filter_only)),
         };
-        // The page's ids first (the sort key and id are in the page indexes,
-        // so skipping to a deep page walks only the index), then the 50
-        // apps by id.
-        let ids_sql = format!(
-            "SELECT id FROM app {filter} ORDER BY {order} {dir}, id {dir} LIMIT {limit} OFFSET {}",
-            q.offset.max(0)
-        );
-        let (total, ids): (i64, Vec<String>) = both!(&self.pool, p => {
+        let total: i64 = both!(&self.pool, p => {
             let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
             for a in &args {
                 cq = cq.bind(a.clone());
             }
-            let (total,) = cq.fetch_one(p).await?;
-            let mut pq = sqlx::query_as::<_, (String,)>(AssertSqlSafe(ids_sql));
-            for a in &args {
-                pq = pq.bind(a.clone());
-            }
-            let ids = pq.fetch_all(p).await?.into_iter().map(|(id,)| id).collect();
-            (total, ids)
+            cq.fetch_one(p).await?.0
         });
+        // The page's ids first (the sort key and id are in the page indexes,
+        // so skipping to a deep page walks only the index), then the apps
+        // by id. A search on SQLite chooses how to reach the page from the
+        // count: many matches — walk the apps in page order, asking the
+        // index of each (stops after the page); few — take the matches and
+        // sort them. Walking costs about (offset + limit) × apps / matches
+        // probes, sorting about the matches: walk while the first is
+        // smaller (the apps' count taken from the highest search row
+        // number, an upper bound read in one step).
+        let mut conds = filter_only;
+        if let Some(s) = &search {
+            let walk = match &s.walking {
+                Some(w) if total >= 1000 => {
+                    let apps: i64 = both!(&self.pool, p => {
+                        sqlx::query_as::<_, (Option<i64>,)>("SELECT MAX(doc) FROM app_search")
+                            .fetch_one(p)
+                            .await?
+                            .0
+                            .unwrap_or(0)
+                    });
+                    ((offset + limit) as i128 * apps as i128) < (total as i128 * total as i128)
+                }
+                _ => false,
+            }
+            .then(|| s.walking.clone())
+            .flatten();
+            conds.push(walk.unwrap_or_else(|| s.among.clone()));
+        }
+        let ids_sql = format!(
+            "SELECT id FROM app {} ORDER BY {order} {dir}, id {dir} LIMIT {limit} OFFSET {offset}",
+            filter_of(&conds)
+        );
+        let ids: Vec<String> = if offset >= total {
+            Vec::new()
+        } else {
+            both!(&self.pool, p => {
+                let mut pq = sqlx::query_as::<_, (String,)>(AssertSqlSafe(ids_sql));
+                for a in &args {
+                    pq = pq.bind(a.clone());
+                }
+                pq.fetch_all(p).await?.into_iter().map(|(id,)| id).collect()
+            })
+        };
         let mut found: HashMap<String, App> = self
             .find_in::<App>("id", &ids)
             .await?
@@ -998,6 +1060,15 @@ fn checked_column<E: Stored>(column: &str) -> Result<&'static str> {
         .find(|(c, _)| *c == column)
         .map(|(c, _)| *c)
         .ok_or_else(|| StoreError::Config(format!("{} has no column {column}", E::KIND)))
+}
+
+/// A search as SQL over `app` (see `Store::list_apps`): the count of its
+/// matches alone, the condition that takes the matches, and (SQLite) the
+/// condition asked of each app while walking the page order.
+struct SearchSql {
+    count: String,
+    among: String,
+    walking: Option<String>,
 }
 
 /// Filters, search and order for a ledger page.

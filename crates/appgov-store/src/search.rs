@@ -250,7 +250,7 @@ pub fn search_words(query: &str) -> Vec<String> {
 
 /// Most grams one word looks up: a long word's pairs are sampled (the
 /// text check after the lookup keeps the result exact).
-const MAX_WORD_GRAMS: usize = 6;
+const MAX_WORD_GRAMS: usize = 12;
 
 /// The grams of an app's search text: each distinct character and each
 /// distinct pair of adjacent characters inside one term (terms are
@@ -401,8 +401,8 @@ mod tests {
         // Pairs present but apart: the text check refuses.
         assert!(!finds_by_grams("abxbc", &search_words("abc")));
         assert!(!finds_by_grams("ab cd", &search_words("bc")));
-        let (g, check) = word_grams("abcdefghij");
-        assert!(check && g.len() == MAX_WORD_GRAMS && g[0] == "ab" && g[5] == "ij");
+        let (g, check) = word_grams("abcdefghijklmnopq");
+        assert!(check && g.len() == MAX_WORD_GRAMS && g[0] == "ab" && g[11] == "pq");
         assert_ne!(gram_token("银行"), gram_token("银"));
         assert!(gram_token("a.B").chars().all(|c| c.is_ascii_hexdigit()));
     }
