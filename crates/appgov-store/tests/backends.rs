@@ -695,6 +695,83 @@ async fn the_search_index_finds_what_the_terms_hold() {
     }
 }
 
+/// A search matching many apps reaches its page by walking the page order
+/// (SQLite, from 1,000 matches), a rarer one or a deep page by sorting the
+/// matches: both give the pages the order says.
+#[tokio::test]
+async fn many_matches_page_in_order() {
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        insert_all(&store).await;
+        let n = 1100;
+        let mut tx = store.write("测试员").await.unwrap();
+        for i in 0..n {
+            let mut a: App = sample();
+            a.id = format!("bulk-{i:04}");
+            // Names out of id order, so name order is not insertion order.
+            a.name = format!("批量应用{:04}", (i * 7919) % n);
+            a.aliases = vec![];
+            tx.insert(&mut a).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut by_name: Vec<(String, String)> = (0..n)
+            .map(|i| {
+                (
+                    format!("批量应用{:04}", (i * 7919) % n),
+                    format!("bulk-{i:04}"),
+                )
+            })
+            .collect();
+        by_name.sort();
+        let want = |from: usize, to: usize, desc: bool| {
+            let mut v = by_name.clone();
+            if desc {
+                v.reverse();
+            }
+            v[from..to.min(v.len())]
+                .iter()
+                .map(|(_, id)| id.clone())
+                .collect::<Vec<_>>()
+        };
+        for (q, offset, desc) in [
+            ("批量", 0, false),
+            ("批量", 0, true),
+            ("plyy", 50, false),
+            ("批量", 1050, false),
+            ("批量应用", 1080, true),
+        ] {
+            let page = store
+                .list_apps(&AppQuery {
+                    search: Some(q.into()),
+                    offset,
+                    descending: desc,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(page.total, n as i64, "{} {q}", b.name);
+            let ids: Vec<String> = page.apps.into_iter().map(|a| a.id).collect();
+            let o = offset as usize;
+            assert_eq!(ids, want(o, o + 50, desc), "{} {q} {offset}", b.name);
+        }
+        let tens = store
+            .list_apps(&AppQuery {
+                search: Some("批量应用10".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(tens.total, 100, "{}", b.name);
+        assert_eq!(
+            tens.apps.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+            (1000..1050)
+                .map(|i| format!("批量应用{i}"))
+                .collect::<Vec<_>>()
+        );
+        store.close().await;
+    }
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn a_new_data_directory_is_private() {
