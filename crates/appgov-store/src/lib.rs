@@ -507,6 +507,7 @@ impl Store {
         }
         let app_filtered = !conds.is_empty();
         let filter_only = conds.clone();
+        let filter_args = args.len();
         // The search: each word's grams looked up in the backend's inverted
         // index (see `search` and migration 0006); words of three or more
         // characters then checked against the terms text, with LIKE's own
@@ -538,28 +539,22 @@ impl Store {
                 }
                 search = Some(match self.backend() {
                     Backend::Sqlite => {
-                        // Hex tokens only: nothing in them is FTS5 syntax.
-                        let expr = grams
+                        // Every word exact in the index: no text checks.
+                        let expr = words
                             .iter()
-                            .map(|g| format!("\"{}\"", search::gram_token(g)))
+                            .map(|w| search::fts_word(w))
                             .collect::<Vec<_>>()
                             .join(" AND ");
+                        args.truncate(filter_args);
                         let m = arg(expr, &mut args);
                         let docs = format!(
-                            "s.doc IN (SELECT rowid FROM app_search_gram WHERE app_search_gram MATCH {m}){checks}"
+                            "s.doc IN (SELECT rowid FROM app_search_gram WHERE app_search_gram MATCH {m})"
                         );
                         SearchSql {
-                            // Without text checks the index alone counts.
-                            count: if checks.is_empty() {
-                                format!(
-                                    "SELECT COUNT(*) FROM app_search_gram WHERE app_search_gram MATCH {m}"
-                                )
-                            } else {
-                                format!("SELECT COUNT(*) FROM app_search s WHERE {docs}")
-                            },
-                            among: format!(
-                                "id IN (SELECT s.app_id FROM app_search s WHERE {docs})"
+                            count: format!(
+                                "SELECT COUNT(*) FROM app_search_gram WHERE app_search_gram MATCH {m}"
                             ),
+                            among: format!("id IN (SELECT s.app_id FROM app_search s WHERE {docs})"),
                             // `+`: the doc set is tested per app, never
                             // used as an index key (SQLite 3.51 would probe
                             // every matching doc for each app walked).

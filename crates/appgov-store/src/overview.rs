@@ -169,17 +169,13 @@ pub(crate) async fn put_terms_sqlite(
     .bind(search::TERMS_VERSION)
     .fetch_one(&mut *c)
     .await?;
-    let tokens: Vec<String> = search::search_grams(terms)
-        .iter()
-        .map(|g| search::gram_token(g))
-        .collect();
     sqlx::query("DELETE FROM app_search_gram WHERE rowid = $1")
         .bind(doc)
         .execute(&mut *c)
         .await?;
     sqlx::query("INSERT INTO app_search_gram (rowid, grams) VALUES ($1, $2)")
         .bind(doc)
-        .bind(tokens.join(" "))
+        .bind(search::fts_text(terms))
         .execute(&mut *c)
         .await?;
     Ok(())

@@ -9,16 +9,17 @@
 //! The index beside the text (migration 0006): every distinct character
 //! and every pair of adjacent characters within one term ([`search_grams`]).
 //! A word of one or two characters is found by that gram alone, exactly; a
-//! longer word by apps holding some of its pairs ([`word_grams`]), then
-//! checked against the text itself. Why grams of one and two and not the
+//! longer word on SQLite as the phrase of its pairs ([`fts_text`],
+//! [`fts_word`]: exact too), on PostgreSQL by the apps holding its pairs
+//! ([`word_grams`]), then checked against the text itself. Why grams of one and two and not the
 //! ready-made trigram indexes (SQLite FTS5 `trigram`, PostgreSQL
 //! `pg_trgm`): what people type in a bank is often one or two characters —
 //! 贷, 银行, initials like yh — which a trigram index cannot look up (both
 //! fall back to reading every row), and pg_trgm drops CJK characters under
 //! the C locale. The gram rule is ours and the same on both backends; each
 //! backend keeps the posting lists in its compressed inverted index
-//! (SQLite: an FTS5 table of gram tokens, no positions; PostgreSQL: a GIN
-//! index over a text array), so 100,000 apps × ~130 grams stay small.
+//! (SQLite: an FTS5 table of gram tokens with their positions; PostgreSQL:
+//! a GIN index over a text array), so 100,000 apps × ~130 grams stay small.
 //!
 //! Chinese names are also found by their pinyin, in full and by initials
 //! (`zsyh` finds 掌上银行): a polyphonic character takes its reading in
@@ -309,6 +310,49 @@ pub fn gram_token(gram: &str) -> String {
     hex::encode(gram.as_bytes())
 }
 
+/// Not a hex string: stands between terms in [`fts_text`].
+const TERM_BREAK: &str = "x";
+
+/// An app's row in SQLite's FTS5 index (positions kept): each term's pairs
+/// in order, so a longer word is found exactly as the phrase of its pairs,
+/// a break between terms (no phrase spans two), then each distinct
+/// character once.
+pub fn fts_text(terms: &str) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut singles: Vec<String> = Vec::new();
+    for term in terms.split(' ') {
+        let chars: Vec<char> = term.chars().filter(|c| *c != '\0').collect();
+        for w in chars.windows(2) {
+            out.push(gram_token(&w.iter().collect::<String>()));
+        }
+        out.push(TERM_BREAK.to_string());
+        for c in chars {
+            let t = gram_token(&c.to_string());
+            if !singles.contains(&t) {
+                singles.push(t);
+            }
+        }
+    }
+    out.extend(singles);
+    out.join(" ")
+}
+
+/// A search word as an FTS5 query on [`fts_text`]: one character or two,
+/// the token; longer, the phrase of its pairs (they must stand in a row in
+/// one term: exactly the substring). Hex tokens only, so nothing in it is
+/// FTS5 syntax.
+pub fn fts_word(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() <= 2 {
+        return format!("\"{}\"", gram_token(word));
+    }
+    let pairs: Vec<String> = chars
+        .windows(2)
+        .map(|w| gram_token(&w.iter().collect::<String>()))
+        .collect();
+    format!("\"{}\"", pairs.join(" "))
+}
+
 /// Whether `terms` matches every word (what the SQL does, for tests).
 pub fn matches(terms: &str, words: &[String]) -> bool {
     words.iter().all(|w| terms.contains(w.as_str()))
@@ -404,6 +448,11 @@ mod tests {
         let (g, check) = word_grams("abcdefghijklmnopq");
         assert!(check && g.len() == MAX_WORD_GRAMS && g[0] == "ab" && g[11] == "pq");
         assert_ne!(gram_token("银行"), gram_token("银"));
+        // The FTS row: pairs in order, a break per term, characters once.
+        let row = fts_text("ab bc");
+        assert_eq!(row, "6162 x 6263 x 61 62 63");
+        assert_eq!(fts_word("abc"), "\"6162 6263\"");
+        assert_eq!(fts_word("b"), "\"62\"");
         assert!(gram_token("a.B").chars().all(|c| c.is_ascii_hexdigit()));
     }
 
