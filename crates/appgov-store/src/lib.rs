@@ -554,7 +554,9 @@ impl Store {
                             count: format!(
                                 "SELECT COUNT(*) FROM app_search_gram WHERE app_search_gram MATCH {m}"
                             ),
-                            among: format!("id IN (SELECT s.app_id FROM app_search s WHERE {docs})"),
+                            among: format!(
+                                "id IN (SELECT s.app_id FROM app_search s WHERE {docs})"
+                            ),
                             // `+`: the doc set is tested per app, never
                             // used as an index key (SQLite 3.51 would probe
                             // every matching doc for each app walked).
