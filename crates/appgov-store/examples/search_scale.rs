@@ -4,9 +4,11 @@
 //! 64 tasks at once (what the web server's list page does under load).
 //!
 //!   cargo run --release -p appgov-store --example search_scale -- \
-//!       [--apps 100000] [--dir DIR] [--runs 20]
+//!       [--apps 100000] [--dir DIR] [--runs 20] [--database-url URL]
+//!       [--queries "银行,贷,sjyh"]
 //!
-//! An existing DIR with apps is reused (only timed).
+//! An existing DIR (or database) with apps is reused (only timed): e.g. the
+//! web load test's 100,000-app ledger, with `--apps 0 --queries …`.
 
 use std::time::{Duration, Instant};
 
@@ -58,7 +60,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join(format!("appgov-search-scale-{n}")));
     let t = Instant::now();
-    let store = Store::open(&StoreConfig::new(&dir)).await?;
+    let mut cfg = StoreConfig::new(&dir);
+    cfg.database_url = arg("--database-url");
+    let store = Store::open(&cfg).await?;
     eprintln!("open (with any backfill): {:.0} ms", ms(t.elapsed()));
     let have = store.count::<App>().await? as usize;
     if have < n {
@@ -98,7 +102,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let total = store.count::<App>().await?;
     println!("ledger: {total} apps in {}", dir.display());
-    let queries: &[(&str, Option<&str>)] = &[
+    let asked: Option<Vec<(String, Option<String>)>> = arg("--queries").map(|qs| {
+        qs.split(',')
+            .map(|q| (q.to_string(), Some(q.to_string())))
+            .collect()
+    });
+    let fixed: &[(&str, Option<&str>)] = &[
         ("page 1, no search", None),
         ("Chinese substring 掌上银行 (1 in 12)", Some("掌上银行")),
         ("pinyin initials zsyh", Some("zsyh")),
@@ -107,9 +116,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("one package app99999", Some("app99999")),
         ("no match 不存在的应用", Some("不存在的应用")),
     ];
-    for (label, q) in queries {
+    let mut queries: Vec<(String, Option<String>)> = asked.unwrap_or_else(|| {
+        fixed
+            .iter()
+            .map(|(l, q)| (l.to_string(), q.map(str::to_string)))
+            .collect()
+    });
+    queries.insert(0, ("page 1000 (offset 49,950), no search".into(), None));
+    for (k, (label, q)) in queries.iter().enumerate() {
         let query = AppQuery {
-            search: q.map(str::to_string),
+            search: q.clone(),
+            offset: if k == 0 { 49_950 } else { 0 },
             ..Default::default()
         };
         let mut times = Vec::new();

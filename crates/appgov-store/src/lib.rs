@@ -146,32 +146,50 @@ macro_rules! bind_all {
     }};
 }
 
-/// The migrations, in order. Portable SQL (see the file's header).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "ledger", include_str!("../migrations/0001_ledger.sql")),
+/// The migrations, in order: (version, name, SQL on SQLite, SQL on
+/// PostgreSQL). Portable SQL, the same text on both, except where an index
+/// is the backend's own (0006, the search grams).
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "ledger",
+        include_str!("../migrations/0001_ledger.sql"),
+        include_str!("../migrations/0001_ledger.sql"),
+    ),
     (
         2,
         "app page indexes",
+        include_str!("../migrations/0002_app_page_indexes.sql"),
         include_str!("../migrations/0002_app_page_indexes.sql"),
     ),
     (
         3,
         "accounts, sessions and scan jobs",
         include_str!("../migrations/0003_accounts_sessions_jobs.sql"),
+        include_str!("../migrations/0003_accounts_sessions_jobs.sql"),
     ),
     (
         4,
         "app search",
+        include_str!("../migrations/0004_app_search.sql"),
         include_str!("../migrations/0004_app_search.sql"),
     ),
     (
         5,
         "audit events by object id",
         include_str!("../migrations/0005_audit_object_id_index.sql"),
+        include_str!("../migrations/0005_audit_object_id_index.sql"),
+    ),
+    (
+        6,
+        "search grams",
+        include_str!("../migrations/0006_search_grams.sqlite.sql"),
+        include_str!("../migrations/0006_search_grams.postgres.sql"),
     ),
     (
         7,
         "API token use",
+        include_str!("../migrations/0007_token_use.sql"),
         include_str!("../migrations/0007_token_use.sql"),
     ),
 ];
@@ -304,6 +322,14 @@ impl Store {
     /// each in its own transaction, and refuses a database whose applied
     /// migrations differ from ours (edited after release) or are newer.
     async fn migrate(&self) -> Result<()> {
+        let backend = self.backend();
+        let migrations: Vec<(i64, &str, &str)> = MIGRATIONS
+            .iter()
+            .map(|(v, name, lite, pg)| match backend {
+                Backend::Sqlite => (*v, *name, *lite),
+                Backend::Postgres => (*v, *name, *pg),
+            })
+            .collect();
         both!(&self.pool, p => {
             sqlx::raw_sql(
                 "CREATE TABLE IF NOT EXISTS schema_migration (version BIGINT PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL, applied_at TEXT NOT NULL)",
@@ -314,7 +340,7 @@ impl Store {
                 sqlx::query_as("SELECT version, sha256 FROM schema_migration ORDER BY version")
                     .fetch_all(p)
                     .await?;
-            let known: HashMap<i64, &str> = MIGRATIONS.iter().map(|(v, _, s)| (*v, *s)).collect();
+            let known: HashMap<i64, &str> = migrations.iter().map(|(v, _, s)| (*v, *s)).collect();
             for (v, sha) in &applied {
                 match known.get(v) {
                     None => {
@@ -330,7 +356,7 @@ impl Store {
                     Some(_) => {}
                 }
             }
-            for (v, name, sql) in MIGRATIONS {
+            for (v, name, sql) in &migrations {
                 if applied.iter().any(|(a, _)| a == v) {
                     continue;
                 }
@@ -485,16 +511,28 @@ impl Store {
                 ));
             }
         }
-        let mut searching = false;
+        let app_filtered = !conds.is_empty();
+        let filter_only = conds.clone();
+        let filter_args = args.len();
+        // The search: each word's grams looked up in the backend's inverted
+        // index (see `search` and migration 0006); words of three or more
+        // characters then checked against the terms text, with LIKE's own
+        // wildcards escaped — the text is read only for the apps the grams
+        // let through.
+        let mut search: Option<SearchSql> = None;
         if let Some(s) = q.search.as_deref() {
-            // Each word must occur in the app's search terms (name, aliases,
-            // their pinyin, identifiers: see `search`); LIKE's own
-            // wildcards in the words are escaped.
             let words = search::search_words(s);
             if !words.is_empty() {
-                let likes: Vec<String> = words
-                    .iter()
-                    .map(|w| {
+                let mut grams: Vec<String> = Vec::new();
+                let mut checks = String::new();
+                for w in &words {
+                    let (gs, check) = search::word_grams(w);
+                    for g in gs {
+                        if !grams.contains(&g) {
+                            grams.push(g);
+                        }
+                    }
+                    if check {
                         let pat = format!(
                             "%{}%",
                             w.replace('\\', "\\\\")
@@ -502,20 +540,61 @@ impl Store {
                                 .replace('_', "\\_")
                         );
                         let a = arg(pat, &mut args);
-                        format!("terms LIKE {a} ESCAPE '\\'")
-                    })
-                    .collect();
-                conds.push(format!(
-                    "id IN (SELECT app_id FROM app_search WHERE {})",
-                    likes.join(" AND ")
-                ));
-                searching = true;
+                        checks.push_str(&format!(" AND s.terms LIKE {a} ESCAPE '\\'"));
+                    }
+                }
+                search = Some(match self.backend() {
+                    Backend::Sqlite => {
+                        // Every word exact in the index: no text checks.
+                        let expr = words
+                            .iter()
+                            .map(|w| search::fts_word(w))
+                            .collect::<Vec<_>>()
+                            .join(" AND ");
+                        args.truncate(filter_args);
+                        let m = arg(expr, &mut args);
+                        let docs = format!(
+                            "s.doc IN (SELECT rowid FROM app_search_gram WHERE app_search_gram MATCH {m})"
+                        );
+                        SearchSql {
+                            count: format!(
+                                "SELECT COUNT(*) FROM app_search_gram WHERE app_search_gram MATCH {m}"
+                            ),
+                            among: format!(
+                                "id IN (SELECT s.app_id FROM app_search s WHERE {docs})"
+                            ),
+                            // `+`: the doc set is tested per app, never
+                            // used as an index key (SQLite 3.51 would probe
+                            // every matching doc for each app walked).
+                            walking: Some(format!(
+                                "EXISTS (SELECT 1 FROM app_search s WHERE s.app_id = app.id AND +{docs})"
+                            )),
+                        }
+                    }
+                    Backend::Postgres => {
+                        let marks: Vec<String> =
+                            grams.into_iter().map(|g| arg(g, &mut args)).collect();
+                        let cond =
+                            format!("s.grams @> ARRAY[{}]::text[]{checks}", marks.join(", "));
+                        // PostgreSQL's planner has the grams' statistics
+                        // and chooses the join itself.
+                        SearchSql {
+                            count: format!("SELECT COUNT(*) FROM app_search s WHERE {cond}"),
+                            among: format!(
+                                "id IN (SELECT s.app_id FROM app_search s WHERE {cond})"
+                            ),
+                            walking: None,
+                        }
+                    }
+                });
             }
         }
-        let filter = if conds.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", conds.join(" AND "))
+        let filter_of = |conds: &[String]| {
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", conds.join(" AND "))
+            }
         };
         let order = match q.sort {
             AppSort::Name => "name",
@@ -525,61 +604,76 @@ impl Store {
         };
         let dir = if q.descending { "DESC" } else { "ASC" };
         let limit = q.limit.clamp(1, 1000);
-        let tail = format!(
-            "{filter} ORDER BY {order} {dir}, id {dir} LIMIT {limit} OFFSET {}",
-            q.offset.max(0)
-        );
-        let count_sql = format!("SELECT COUNT(*) FROM app {filter}");
-        if searching {
-            // A search reads every app's terms: once, counting the matches
-            // in the same pass (a window over the whole result) rather than
-            // in a second query, and sorting only the matches' ids and sort
-            // keys; the page's 50 apps are read by id afterwards.
-            let sql = format!("SELECT id, COUNT(*) OVER () AS matches FROM app {tail}");
-            let (ids, total): (Vec<String>, i64) = both!(&self.pool, p => {
-                let mut pq = sqlx::query_as::<_, (String, i64)>(AssertSqlSafe(sql));
-                for a in &args {
-                    pq = pq.bind(a.clone());
-                }
-                let rows = pq.fetch_all(p).await?;
-                let total = match rows.first() {
-                    Some((_, n)) => *n,
-                    None if q.offset > 0 => {
-                        // Past the last page: count on their own.
-                        let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
-                        for a in &args {
-                            cq = cq.bind(a.clone());
-                        }
-                        cq.fetch_one(p).await?.0
-                    }
-                    None => 0,
-                };
-                (rows.into_iter().map(|(id, _)| id).collect(), total)
-            });
-            let mut found: HashMap<String, App> = self
-                .find_in::<App>("id", &ids)
-                .await?
-                .into_iter()
-                .map(|a| (a.id.clone(), a))
-                .collect();
-            let apps = ids.iter().filter_map(|id| found.remove(id)).collect();
-            return Ok(AppPage { apps, total });
-        }
-        let page_sql = select_sql::<App>(&tail);
-        both!(&self.pool, p => {
+        let offset = q.offset.max(0);
+        // Every app has exactly one search row (kept in the app's own
+        // transactions), so without other filters the matches are counted
+        // in the search tables alone, without reading the apps.
+        let count_sql = match &search {
+            Some(s) if !app_filtered => s.count.clone(),
+            Some(s) => format!(
+                "SELECT COUNT(*) FROM app {}",
+                filter_of(&[filter_only.clone(), vec![s.among.clone()]].concat())
+            ),
+            None => format!("SELECT COUNT(*) FROM app {}", filter_of(&filter_only)),
+        };
+        let total: i64 = both!(&self.pool, p => {
             let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
             for a in &args {
                 cq = cq.bind(a.clone());
             }
-            let (total,) = cq.fetch_one(p).await?;
-            let mut pq = sqlx::query(AssertSqlSafe(page_sql));
-            for a in &args {
-                pq = pq.bind(a.clone());
+            cq.fetch_one(p).await?.0
+        });
+        // The page's ids first (the sort key and id are in the page indexes,
+        // so skipping to a deep page walks only the index), then the apps
+        // by id. A search on SQLite chooses how to reach the page from the
+        // count: many matches — walk the apps in page order, asking the
+        // index of each (stops after the page); few — take the matches and
+        // sort them. Walking costs about (offset + limit) × apps / matches
+        // probes, sorting about the matches: walk while the first is
+        // smaller (the apps' count taken from the highest search row
+        // number, an upper bound read in one step).
+        let mut conds = filter_only;
+        if let Some(s) = &search {
+            let walk = match &s.walking {
+                Some(w) if total >= 1000 => {
+                    let apps: i64 = both!(&self.pool, p => {
+                        sqlx::query_as::<_, (Option<i64>,)>("SELECT MAX(doc) FROM app_search")
+                            .fetch_one(p)
+                            .await?
+                            .0
+                            .unwrap_or(0)
+                    });
+                    ((offset + limit) as i128 * apps as i128) < (total as i128 * total as i128)
+                }
+                _ => false,
             }
-            let rows = pq.fetch_all(p).await?;
-            let apps = rows.iter().map(decode_row::<App, _>).collect::<Result<Vec<_>>>()?;
-            Ok(AppPage { apps, total })
-        })
+            .then(|| s.walking.clone())
+            .flatten();
+            conds.push(walk.unwrap_or_else(|| s.among.clone()));
+        }
+        let ids_sql = format!(
+            "SELECT id FROM app {} ORDER BY {order} {dir}, id {dir} LIMIT {limit} OFFSET {offset}",
+            filter_of(&conds)
+        );
+        let ids: Vec<String> = if offset >= total {
+            Vec::new()
+        } else {
+            both!(&self.pool, p => {
+                let mut pq = sqlx::query_as::<_, (String,)>(AssertSqlSafe(ids_sql));
+                for a in &args {
+                    pq = pq.bind(a.clone());
+                }
+                pq.fetch_all(p).await?.into_iter().map(|(id,)| id).collect()
+            })
+        };
+        let mut found: HashMap<String, App> = self
+            .find_in::<App>("id", &ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id.clone(), a))
+            .collect();
+        let apps = ids.iter().filter_map(|id| found.remove(id)).collect();
+        Ok(AppPage { apps, total })
     }
 
     /// The audit events about one object, oldest first.
@@ -989,6 +1083,15 @@ fn checked_column<E: Stored>(column: &str) -> Result<&'static str> {
         .ok_or_else(|| StoreError::Config(format!("{} has no column {column}", E::KIND)))
 }
 
+/// A search as SQL over `app` (see `Store::list_apps`): the count of its
+/// matches alone, the condition that takes the matches, and (SQLite) the
+/// condition asked of each app while walking the page order.
+struct SearchSql {
+    count: String,
+    among: String,
+    walking: Option<String>,
+}
+
 /// Filters, search and order for a ledger page.
 #[derive(Debug, Clone)]
 pub struct AppQuery {
@@ -1235,24 +1338,16 @@ impl Tx {
             }
             None => None,
         };
-        both_tx!(&mut self.inner, t => {
-            match terms {
-                Some(terms) => {
-                    sqlx::query(overview::UPSERT_TERMS)
-                        .bind(app_id)
-                        .bind(terms)
-                        .bind(search::TERMS_VERSION)
-                        .execute(&mut **t)
-                        .await?;
-                }
-                None => {
-                    sqlx::query("DELETE FROM app_search WHERE app_id = $1")
-                        .bind(app_id)
-                        .execute(&mut **t)
-                        .await?;
-                }
+        match (&mut self.inner, terms) {
+            (TxInner::Sqlite(t), Some(terms)) => {
+                overview::put_terms_sqlite(t, app_id, &terms).await?
             }
-        });
+            (TxInner::Postgres(t), Some(terms)) => {
+                overview::put_terms_postgres(t, app_id, &terms).await?
+            }
+            (TxInner::Sqlite(t), None) => overview::drop_terms_sqlite(t, app_id).await?,
+            (TxInner::Postgres(t), None) => overview::drop_terms_postgres(t, app_id).await?,
+        }
         Ok(())
     }
 

@@ -130,23 +130,95 @@ impl Store {
                     )
                 })
                 .collect();
-            both!(&self.pool, p => {
-                let mut t = p.begin().await?;
-                for (id, terms) in &rows {
-                    sqlx::query(UPSERT_TERMS)
-                        .bind(id)
-                        .bind(terms)
-                        .bind(search::TERMS_VERSION)
-                        .execute(&mut *t)
-                        .await?;
+            match &self.pool {
+                crate::Pool::Sqlite(p) => {
+                    let mut t = p.begin().await?;
+                    for (id, terms) in &rows {
+                        put_terms_sqlite(&mut t, id, terms).await?;
+                    }
+                    t.commit().await?;
                 }
-                t.commit().await?;
-            });
+                crate::Pool::Postgres(p) => {
+                    let mut t = p.begin().await?;
+                    for (id, terms) in &rows {
+                        put_terms_postgres(&mut t, id, terms).await?;
+                    }
+                    t.commit().await?;
+                }
+            }
             done += rows.len() as u64;
         }
     }
 }
 
-/// One app's terms, written whether or not a row exists (SQLite ≥ 3.24 and
-/// PostgreSQL share this syntax).
-pub(crate) const UPSERT_TERMS: &str = "INSERT INTO app_search (app_id, terms, terms_version) VALUES ($1, $2, $3) ON CONFLICT (app_id) DO UPDATE SET terms = excluded.terms, terms_version = excluded.terms_version";
+/// One app's terms and grams, written whether or not a row exists
+/// (SQLite ≥ 3.24 and PostgreSQL share the upsert syntax). SQLite: the
+/// row's number (`doc`) is the FTS5 row of its grams, replaced whole.
+pub(crate) async fn put_terms_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    app_id: &str,
+    terms: &str,
+) -> Result<()> {
+    let (doc,): (i64,) = sqlx::query_as(
+        "INSERT INTO app_search (app_id, terms, terms_version) VALUES ($1, $2, $3) \
+         ON CONFLICT (app_id) DO UPDATE SET terms = excluded.terms, terms_version = excluded.terms_version \
+         RETURNING doc",
+    )
+    .bind(app_id)
+    .bind(terms)
+    .bind(search::TERMS_VERSION)
+    .fetch_one(&mut *c)
+    .await?;
+    sqlx::query("DELETE FROM app_search_gram WHERE rowid = $1")
+        .bind(doc)
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("INSERT INTO app_search_gram (rowid, grams) VALUES ($1, $2)")
+        .bind(doc)
+        .bind(search::fts_text(terms))
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+/// PostgreSQL: the grams are an array in the same row (GIN-indexed).
+pub(crate) async fn put_terms_postgres(
+    c: &mut sqlx::PgConnection,
+    app_id: &str,
+    terms: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO app_search (app_id, terms, terms_version, grams) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (app_id) DO UPDATE SET terms = excluded.terms, terms_version = excluded.terms_version, grams = excluded.grams",
+    )
+    .bind(app_id)
+    .bind(terms)
+    .bind(search::TERMS_VERSION)
+    .bind(search::search_grams(terms))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
+}
+
+/// Removes a gone app's terms and grams.
+pub(crate) async fn drop_terms_sqlite(c: &mut sqlx::SqliteConnection, app_id: &str) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM app_search_gram WHERE rowid = (SELECT doc FROM app_search WHERE app_id = $1)",
+    )
+    .bind(app_id)
+    .execute(&mut *c)
+    .await?;
+    sqlx::query("DELETE FROM app_search WHERE app_id = $1")
+        .bind(app_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
+pub(crate) async fn drop_terms_postgres(c: &mut sqlx::PgConnection, app_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM app_search WHERE app_id = $1")
+        .bind(app_id)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}

@@ -519,6 +519,259 @@ async fn search_finds_pinyin_and_identifiers_as_they_change() {
     }
 }
 
+/// The gram index finds exactly what a scan of the terms finds: one and two
+/// characters (Chinese and initials), longer words, mixed case, package
+/// fragments, LIKE's wildcards and escape taken literally, several words —
+/// with the org scope, a filter, sorting and paging on top.
+#[tokio::test]
+async fn the_search_index_finds_what_the_terms_hold() {
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        insert_all(&store).await;
+        let apps: &[(&str, &str, &str, appgov_ledger::AppForm)] = &[
+            (
+                "s-1",
+                "贷款助手",
+                "com.Example.Loan",
+                appgov_ledger::AppForm::Android,
+            ),
+            (
+                "s-2",
+                "手机银行",
+                "com.example.mbank",
+                appgov_ledger::AppForm::Android,
+            ),
+            (
+                "s-3",
+                "银行卡管家",
+                "cn.bank.card",
+                appgov_ledger::AppForm::Ios,
+            ),
+            (
+                "s-4",
+                r"A_B%C\D理财",
+                "org.pct_us",
+                appgov_ledger::AppForm::Android,
+            ),
+            (
+                "s-5",
+                "MixedCase大小写App",
+                "com.mixed.APP",
+                appgov_ledger::AppForm::Ios,
+            ),
+            ("s-6", "ab银xy行", "ab.xy", appgov_ledger::AppForm::Android),
+        ];
+        let mut tx = store.write("测试员").await.unwrap();
+        for (id, name, package, form) in apps {
+            let mut a: App = sample();
+            a.id = id.to_string();
+            a.name = name.to_string();
+            a.form = *form;
+            a.aliases = vec![];
+            tx.insert(&mut a).await.unwrap();
+            let mut i: AppIdentity = sample();
+            i.id = format!("i-{id}");
+            i.app_id = id.to_string();
+            i.identifier = package.to_string();
+            tx.insert(&mut i).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let everything = store.list_apps(&AppQuery::default()).await.unwrap();
+        let identities: Vec<AppIdentity> = store.all().await.unwrap();
+        let terms = |a: &App| {
+            let ids: Vec<String> = identities
+                .iter()
+                .filter(|i| i.app_id == a.id)
+                .map(|i| i.identifier.clone())
+                .collect();
+            search::search_terms(&a.name, &a.aliases, &ids)
+        };
+        let found = |q: AppQuery| {
+            let store = store.clone();
+            async move {
+                let page = store.list_apps(&q).await.unwrap();
+                let ids: Vec<String> = page.apps.into_iter().map(|a| a.id).collect();
+                (page.total, ids)
+            }
+        };
+        let search = |q: &str| AppQuery {
+            search: Some(q.to_string()),
+            limit: 1000,
+            ..Default::default()
+        };
+        // (query, apps it must find, whether those are all). a-mobile is the
+        // sample app (手机银行, 掌上银行, com.example.bank).
+        let cases: &[(&str, &[&str], bool)] = &[
+            ("贷", &["s-1"], true),                          // one Chinese character
+            ("银行", &["a-mobile", "s-2", "s-3"], true),     // two
+            ("银行卡管", &["s-3"], true),                    // longer
+            ("sjyh", &["a-mobile", "s-2"], true),            // pinyin initials
+            ("yh", &["a-mobile", "s-2", "s-3"], false),      // initials, two letters
+            ("yinhang", &["a-mobile", "s-2", "s-3"], false), // full pinyin fragment
+            ("MIXEDcase", &["s-5"], true),                   // mixed case
+            ("mixedCASE大小", &["s-5"], true),
+            ("com.exa", &["a-mobile", "s-1", "s-2"], true), // package fragment
+            ("EXAMPLE.loan", &["s-1"], true),               // package, mixed case
+            ("%", &["s-4"], true),                          // LIKE's wildcards…
+            ("_", &["s-4"], true),
+            ("b%c", &["s-4"], true),
+            (r"c\d", &["s-4"], true), // …and escape, literal
+            (r"\", &["s-4"], true),
+            ("a_b%c", &["s-4"], true),
+            ("pct_u", &["s-4"], true),
+            ("a%b", &[], true),
+            ("abxy", &[], true), // pairs present, word absent
+            ("银xy行", &["s-6"], true),
+            ("银 card", &["s-3"], true), // two words
+            ("贷 bank", &[], true),
+            ("nothing-like-it", &[], true),
+        ];
+        for (q, want, all) in cases {
+            let (total, mut ids) = found(search(q)).await;
+            ids.sort();
+            assert_eq!(total, ids.len() as i64, "{} {q:?}", b.name);
+            if *all {
+                assert_eq!(ids, *want, "{} {q:?}", b.name);
+            } else {
+                assert!(
+                    want.iter().all(|w| ids.contains(&w.to_string())),
+                    "{} {q:?}: {ids:?}",
+                    b.name
+                );
+            }
+            // Exactly what reading every app's terms finds.
+            let words = search::search_words(q);
+            let mut scan: Vec<String> = everything
+                .apps
+                .iter()
+                .filter(|a| search::matches(&terms(a), &words))
+                .map(|a| a.id.clone())
+                .collect();
+            scan.sort();
+            assert_eq!(ids, scan, "{} scan {q:?}", b.name);
+        }
+        // With a filter, the scope, sorting and paging.
+        let (total, ids) = found(AppQuery {
+            form: Some(appgov_ledger::AppForm::Ios),
+            ..search("银")
+        })
+        .await;
+        assert_eq!((total, ids), (1, vec!["s-3".to_string()]), "{}", b.name);
+        let (total, ids) = found(AppQuery {
+            descending: true,
+            limit: 1,
+            offset: 1,
+            ..search("银")
+        })
+        .await;
+        // 银 in s-3, s-2, a-mobile, s-6: by name (then id) descending
+        // 银行卡管家, 手机银行 (s-2), 手机银行 (a-mobile), ab银xy行.
+        assert_eq!((total, ids), (4, vec!["s-2".to_string()]), "{}", b.name);
+        let (total, ids) = found(AppQuery {
+            within_orgs: Some(vec![]),
+            ..search("银")
+        })
+        .await;
+        assert_eq!((total, ids.len()), (0, 0));
+        let placed = everything.apps.iter().find(|a| a.id == "s-3").unwrap();
+        let org = placed
+            .department_id
+            .clone()
+            .or(placed.operator_id.clone())
+            .expect("the sample app is placed");
+        let (total, _) = found(AppQuery {
+            within_orgs: Some(vec![org]),
+            ..search("银")
+        })
+        .await;
+        assert_eq!(total, 4, "{}", b.name);
+        let (total, _) = found(AppQuery {
+            within_orgs: Some(vec!["no-such-org".into()]),
+            ..search("银")
+        })
+        .await;
+        assert_eq!(total, 0, "{}", b.name);
+        store.close().await;
+    }
+}
+
+/// A search matching many apps reaches its page by walking the page order
+/// (SQLite, from 1,000 matches), a rarer one or a deep page by sorting the
+/// matches: both give the pages the order says.
+#[tokio::test]
+async fn many_matches_page_in_order() {
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        insert_all(&store).await;
+        let n = 1100;
+        let mut tx = store.write("测试员").await.unwrap();
+        for i in 0..n {
+            let mut a: App = sample();
+            a.id = format!("bulk-{i:04}");
+            // Names out of id order, so name order is not insertion order.
+            a.name = format!("批量应用{:04}", (i * 7919) % n);
+            a.aliases = vec![];
+            tx.insert(&mut a).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let mut by_name: Vec<(String, String)> = (0..n)
+            .map(|i| {
+                (
+                    format!("批量应用{:04}", (i * 7919) % n),
+                    format!("bulk-{i:04}"),
+                )
+            })
+            .collect();
+        by_name.sort();
+        let want = |from: usize, to: usize, desc: bool| {
+            let mut v = by_name.clone();
+            if desc {
+                v.reverse();
+            }
+            v[from..to.min(v.len())]
+                .iter()
+                .map(|(_, id)| id.clone())
+                .collect::<Vec<_>>()
+        };
+        for (q, offset, desc) in [
+            ("批量", 0, false),
+            ("批量", 0, true),
+            ("plyy", 50, false),
+            ("批量", 1050, false),
+            ("批量应用", 1080, true),
+        ] {
+            let page = store
+                .list_apps(&AppQuery {
+                    search: Some(q.into()),
+                    offset,
+                    descending: desc,
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            assert_eq!(page.total, n as i64, "{} {q}", b.name);
+            let ids: Vec<String> = page.apps.into_iter().map(|a| a.id).collect();
+            let o = offset as usize;
+            assert_eq!(ids, want(o, o + 50, desc), "{} {q} {offset}", b.name);
+        }
+        let tens = store
+            .list_apps(&AppQuery {
+                search: Some("批量应用10".into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(tens.total, 100, "{}", b.name);
+        assert_eq!(
+            tens.apps.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
+            (1000..1050)
+                .map(|i| format!("批量应用{i}"))
+                .collect::<Vec<_>>()
+        );
+        store.close().await;
+    }
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn a_new_data_directory_is_private() {
