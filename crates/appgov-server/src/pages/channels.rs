@@ -182,6 +182,25 @@ pub async fn add_listing(
     Ok(l.id)
 }
 
+/// Record `id` of app `app_id`, to be saved at `version` (the version the
+/// edit was made against; required).
+pub async fn record_of_app<E: appgov_store::Stored>(
+    state: &Shared,
+    app_id: &str,
+    id: &str,
+    version: Option<i64>,
+    app_of: impl Fn(&E) -> &String,
+) -> Result<E, Failure> {
+    let mut e: E = state
+        .store
+        .get(id)
+        .await?
+        .filter(|e: &E| app_of(e) == app_id)
+        .ok_or_else(|| Failure::NotFound(format!("app {app_id} has no {} {id}", E::KIND)))?;
+    e.set_version(version.ok_or_else(|| Failure::Invalid("version: required".into()))?);
+    Ok(e)
+}
+
 /// Changes listing `listing_id` of `app_id` for `p`.
 pub async fn edit_listing(
     state: &Shared,
@@ -191,16 +210,10 @@ pub async fn edit_listing(
     listing_id: &str,
     f: &ListingInput,
 ) -> Result<(), Failure> {
-    let mut l: Listing = state
-        .store
-        .get(listing_id)
-        .await?
-        .filter(|l: &Listing| l.app_id == app_id)
-        .ok_or_else(|| Failure::NotFound(format!("app {app_id} has no listing {listing_id}")))?;
-    let Some(version) = f.version else {
-        return Err(Failure::Invalid("version: required".into()));
-    };
-    l.version = version;
+    let mut l: Listing = record_of_app(state, app_id, listing_id, f.version, |l: &Listing| {
+        &l.app_id
+    })
+    .await?;
     if let Some(c) = &f.channel
         && parse_channel(c)? != l.channel
     {

@@ -123,15 +123,11 @@ pub async fn edit_identity(
     id: &str,
     f: &IdentityInput,
 ) -> Result<(), Failure> {
-    let mut i: AppIdentity = state
-        .store
-        .get(id)
-        .await?
-        .filter(|i: &AppIdentity| i.app_id == app_id)
-        .ok_or_else(|| Failure::NotFound(format!("app {app_id} has no identity {id}")))?;
-    i.version = f
-        .version
-        .ok_or_else(|| Failure::Invalid("version: required".into()))?;
+    let mut i: AppIdentity =
+        crate::pages::channels::record_of_app(state, app_id, id, f.version, |i: &AppIdentity| {
+            &i.app_id
+        })
+        .await?;
     if let Some(v) = &f.identifier
         && v.trim() != i.identifier
     {
