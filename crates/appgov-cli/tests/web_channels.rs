@@ -325,6 +325,11 @@ fn editing_apps_listings_and_publishing_accounts() {
     let acc_id = acc["id"].as_str().unwrap().to_string();
     let page = owner.get("/accounts");
     assert_eq!(page.status, 200);
+    assert_eq!(
+        page.body.matches("aria-current=\"page\"").count(),
+        1,
+        "one menu entry is current (not also 我的账号 for /account)"
+    );
     assert!(
         page.body.contains("示例银行官方&lt;b&gt;"),
         "account names are escaped"
