@@ -4,6 +4,7 @@
 // so the test also checks the pages are labelled for assistive technology.
 import { chromium } from "playwright-core";
 import path from "node:path";
+import fs from "node:fs";
 import { createRequire } from "node:module";
 
 // axe-core (npm) checks every page we photograph against WCAG 2.1 A/AA;
@@ -103,7 +104,15 @@ try {
 
   // Upload the package; the scan runs in the background.
   await page.goto(`${appUrl}/upload`);
-  await page.setInputFiles("input[type=file]", pkg);
+  // Drop the package on the drop zone, as a person drags it from a folder.
+  const dropped = await page.evaluateHandle(({ b64, name }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const d = new DataTransfer();
+    d.items.add(new File([bytes], name, { type: "application/vnd.android.package-archive" }));
+    return d;
+  }, { b64: fs.readFileSync(pkg).toString("base64"), name: path.basename(pkg) });
+  await page.dispatchEvent("[data-dropzone]", "drop", { dataTransfer: dropped });
+  check(await page.locator("input[type=file]").evaluate((i) => i.files.length === 1 && i.files[0].size > 0), "the dropped package is in the form");
   await shot(page, "upload");
   await page.locator("form[enctype='multipart/form-data'] button[type=submit]").click();
   await page.waitForURL(/\/jobs\//);
