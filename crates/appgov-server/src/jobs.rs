@@ -259,6 +259,14 @@ async fn run(state: &AppState, worker: &str, job: ScanJob) {
         Err(e) => Err(e.into()),
     };
     drop(lease);
+    // A retryable stop on the last allowed attempt is a failure.
+    let outcome = match outcome {
+        Err(Stop::Retry(message)) if job.attempts >= MAX_ATTEMPTS => Err(Stop::Fail(format!(
+            "{message} (gave up after {} attempts)",
+            job.attempts
+        ))),
+        other => other,
+    };
     let store = &state.store;
     let written = match outcome {
         Ok((release_id, note)) => {
@@ -273,18 +281,6 @@ async fn run(state: &AppState, worker: &str, job: ScanJob) {
                 .await
         }
         Err(Stop::Fail(message)) => {
-            store
-                .finish_scan(
-                    &job.id,
-                    Some(worker),
-                    JobState::Failed,
-                    Some(&message),
-                    None,
-                )
-                .await
-        }
-        Err(Stop::Retry(message)) if job.attempts >= MAX_ATTEMPTS => {
-            let message = format!("{message} (gave up after {} attempts)", job.attempts);
             store
                 .finish_scan(
                     &job.id,
