@@ -9,6 +9,7 @@
 //! persists what this crate decides; the CLI and server call it.
 
 pub mod autocheck;
+pub mod compliance;
 pub mod gate;
 pub mod ingest;
 pub mod lifecycle;
@@ -26,6 +27,7 @@ pub use gate::{
 };
 pub use ingest::{IngestError, Ingested, release_records};
 pub use lifecycle::{AppState, MoveError, ReleaseState, app_move, release_gate};
+pub use compliance::*;
 pub use model::*;
 pub use views::{
     AppQuality, ConsolidationCandidate, ConsolidationRules, ContinuityAlert, ContinuityKind,

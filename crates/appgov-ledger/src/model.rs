@@ -47,13 +47,15 @@ macro_rules! entity {
     };
 }
 
-fn required(out: &mut Vec<String>, field: &str, v: &str) {
+pub(crate) use entity;
+
+pub(crate) fn required(out: &mut Vec<String>, field: &str, v: &str) {
     if v.trim().is_empty() {
         out.push(format!("{field} is required"));
     }
 }
 
-fn bounded(out: &mut Vec<String>, field: &str, v: &str, max: usize) {
+pub(crate) fn bounded(out: &mut Vec<String>, field: &str, v: &str, max: usize) {
     if v.chars().count() > max {
         out.push(format!("{field} is longer than {max} characters"));
     }
@@ -62,7 +64,7 @@ fn bounded(out: &mut Vec<String>, field: &str, v: &str, max: usize) {
     }
 }
 
-fn url_like(out: &mut Vec<String>, field: &str, v: Option<&str>) {
+pub(crate) fn url_like(out: &mut Vec<String>, field: &str, v: Option<&str>) {
     if let Some(u) = v
         && !(u.starts_with("https://") || u.starts_with("http://"))
     {
@@ -93,7 +95,7 @@ pub fn is_date(s: &str) -> bool {
     }
 }
 
-fn date_field(out: &mut Vec<String>, field: &str, v: Option<&str>) {
+pub(crate) fn date_field(out: &mut Vec<String>, field: &str, v: Option<&str>) {
     if let Some(d) = v
         && !is_date(d)
     {
@@ -101,7 +103,7 @@ fn date_field(out: &mut Vec<String>, field: &str, v: Option<&str>) {
     }
 }
 
-fn sha256_hex(s: &str) -> bool {
+pub(crate) fn sha256_hex(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())

@@ -100,6 +100,44 @@ stored!(ApiToken, [
     "scopes": Json, "created_at": Text, "expires_at": Text, "revoked_at": Text, "version": Int,
 ]);
 
+// The compliance records (issue 6).
+stored!(Obligation, [
+    "id": Text, "template": Text, "requirement_ids": Json, "app_id": Text, "org_id": Text, "owner_person_id": Text, "due_on": Text, "state": Text, "triggered_by": Text, "trigger_note": Text, "completed_on": Text, "completed_by": Text, "evidence_ids": Json, "reminded_on": Text, "escalated_on": Text, "created_on": Text, "note": Text, "version": Int,
+]);
+stored!(Evidence, [
+    "id": Text, "title": Text, "kind": Text, "app_ids": Json, "requirement_ids": Json, "org_id": Text, "current_revision": Int, "created_by": Text, "created_at": Text, "version": Int,
+]);
+stored!(EvidenceRevision, [
+    "id": Text, "evidence_id": Text, "revision": Int, "document_sha256": Text, "file_name": Text, "size": Int, "uploaded_by": Text, "uploaded_at": Text, "effective_on": Text, "expires_on": Text, "fields": Json, "note": Text, "version": Int,
+]);
+stored!(EvidenceRequest, [
+    "id": Text, "kind": Text, "app_id": Text, "requirement_id": Text, "obligation_id": Text, "assignee_person_id": Text, "requested_by": Text, "requested_on": Text, "due_on": Text, "message": Text, "state": Text, "evidence_id": Text, "version": Int,
+]);
+stored!(Assessment, [
+    "id": Text, "kind": Text, "app_id": Text, "title": Text, "period": Text, "baseline_id": Text, "lead_person_id": Text, "started_on": Text, "completed_on": Text, "state": Text, "summary": Text, "obligation_id": Text, "version": Int,
+]);
+stored!(AssessmentResult, [
+    "id": Text, "assessment_id": Text, "requirement_id": Text, "result": Text, "carried_forward": Bool, "note": Text, "evidence_ids": Json, "assessed_by": Text, "assessed_on": Text, "version": Int,
+]);
+stored!(RiskException, [
+    "id": Text, "kind": Text, "app_id": Text, "requirement_id": Text, "reason": Text, "compensating_controls": Text, "requested_by": Text, "approver": Text, "approved_on": Text, "expires_on": Text, "state": Text, "version": Int,
+]);
+stored!(Incident, [
+    "id": Text, "app_id": Text, "title": Text, "severity": Text, "category": Text, "occurred_on": Text, "detected_on": Text, "description": Text, "regulator_reported_on": Text, "state": Text, "closed_on": Text, "version": Int,
+]);
+stored!(Drill, [
+    "id": Text, "app_id": Text, "scenario": Text, "planned_on": Text, "held_on": Text, "participants": Text, "outcome": Text, "state": Text, "version": Int,
+]);
+stored!(Complaint, [
+    "id": Text, "app_id": Text, "received_on": Text, "channel": Text, "category": Text, "summary": Text, "due_on": Text, "due_exact": Bool, "handled_on": Text, "outcome": Text, "state": Text, "version": Int,
+]);
+stored!(CounterfeitCase, [
+    "id": Text, "app_id": Text, "counterfeit_name": Text, "found_at": Text, "detected_on": Text, "state": Text, "confirmed_on": Text, "clarified_on": Text, "clarification_url": Text, "reported_on": Text, "taken_down_on": Text, "closed_on": Text, "note": Text, "version": Int,
+]);
+stored!(OsRelease, [
+    "id": Text, "platform": Text, "name": Text, "announced_on": Text, "ships_on": Text, "version": Int,
+]);
+
 /// Every table the store audits, in an order where references point
 /// backwards (for copying and verifying).
 pub const TABLES: &[&str] = &[
@@ -121,6 +159,18 @@ pub const TABLES: &[&str] = &[
     GateRecord::KIND,
     UserAccount::KIND,
     ApiToken::KIND,
+    Obligation::KIND,
+    Evidence::KIND,
+    EvidenceRevision::KIND,
+    EvidenceRequest::KIND,
+    Assessment::KIND,
+    AssessmentResult::KIND,
+    RiskException::KIND,
+    Incident::KIND,
+    Drill::KIND,
+    Complaint::KIND,
+    CounterfeitCase::KIND,
+    OsRelease::KIND,
 ];
 
 /// The columns of a table by name (for code that walks every table).
@@ -144,6 +194,18 @@ pub fn columns_of(table: &str) -> Option<&'static [(&'static str, Col)]> {
         GateRecord::KIND => GateRecord::COLUMNS,
         UserAccount::KIND => UserAccount::COLUMNS,
         ApiToken::KIND => ApiToken::COLUMNS,
+        Obligation::KIND => Obligation::COLUMNS,
+        Evidence::KIND => Evidence::COLUMNS,
+        EvidenceRevision::KIND => EvidenceRevision::COLUMNS,
+        EvidenceRequest::KIND => EvidenceRequest::COLUMNS,
+        Assessment::KIND => Assessment::COLUMNS,
+        AssessmentResult::KIND => AssessmentResult::COLUMNS,
+        RiskException::KIND => RiskException::COLUMNS,
+        Incident::KIND => Incident::COLUMNS,
+        Drill::KIND => Drill::COLUMNS,
+        Complaint::KIND => Complaint::COLUMNS,
+        CounterfeitCase::KIND => CounterfeitCase::COLUMNS,
+        OsRelease::KIND => OsRelease::COLUMNS,
         _ => return None,
     })
 }

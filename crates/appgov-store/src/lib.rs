@@ -192,6 +192,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/0007_token_use.sql"),
         include_str!("../migrations/0007_token_use.sql"),
     ),
+    (
+        8,
+        "compliance records",
+        include_str!("../migrations/0008_compliance.sql"),
+        include_str!("../migrations/0008_compliance.sql"),
+    ),
 ];
 
 /// The ledger's store.

@@ -89,7 +89,7 @@ async fn insert_all(store: &Store) {
 async fn every_entity_round_trips_on_every_backend() {
     for b in backends().await {
         let store = Store::open(&b.cfg).await.unwrap();
-        assert_eq!(store.schema_version().await.unwrap(), 7, "{}", b.name);
+        assert_eq!(store.schema_version().await.unwrap(), 8, "{}", b.name);
         insert_all(&store).await;
         macro_rules! back {
             ($($t:ty),+) => {$(

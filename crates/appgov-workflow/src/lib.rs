@@ -11,6 +11,7 @@ pub mod analyse;
 pub mod apps;
 pub mod channels;
 pub mod clock;
+pub mod compliance;
 pub mod moves;
 pub mod refusal;
 pub mod releases;

@@ -1,0 +1,27 @@
+//! The compliance engine, pure: regulations as versioned libraries
+//! ([`library`]), ledger checks over the ledger and the compliance records
+//! ([`checks`]), the obligations calendar ([`obligations`]) and the
+//! compliance matrix ([`matrix`]).
+//!
+//! No I/O, no clock, no async: today's Beijing date, the holiday calendar
+//! and the records come in; decisions come out for the store to keep.
+
+pub mod checks;
+pub mod library;
+pub mod matrix;
+pub mod obligations;
+pub mod snapshot;
+
+pub use checks::{
+    LEDGER_RULES, LedgerContext, LedgerFinding, LedgerRule, ledger_rule, run_ledger_checks,
+};
+pub use library::{
+    Applicability, KnownIds, Library, LibraryError, ObligationTemplate, Requirement, Scope,
+    customer_facing, packaged,
+};
+pub use matrix::{Cell, CellValue, Matrix, MatrixRow, matrix};
+pub use obligations::{
+    ComplianceEvent, Notice, NoticeKind, ObligationStatus, Plan, complete, due_notices, on_event,
+    plan_recurring, status,
+};
+pub use snapshot::ComplianceData;
