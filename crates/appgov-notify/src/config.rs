@@ -245,9 +245,9 @@ impl Channel {
         }
         fn proxy(p: &Option<String>) -> Result<(), String> {
             match p {
-                Some(p) if !(p.starts_with("http://") || p.starts_with("https://")) => Err(
-                    format!("proxy {p:?} must be an http:// or https:// URL"),
-                ),
+                Some(p) if !(p.starts_with("http://") || p.starts_with("https://")) => {
+                    Err(format!("proxy {p:?} must be an http:// or https:// URL"))
+                }
                 _ => Ok(()),
             }
         }

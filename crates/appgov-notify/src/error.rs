@@ -87,9 +87,8 @@ impl Scrubber {
     }
 
     /// Adds a URL and the parts of it that are credentials: the query
-    /// (WeCom's `key`, DingTalk's `access_token`), each query value, and
-    /// the last path segment (Feishu's hook token), also percent-decoded
-    /// forms are not needed since the URL is used as given.
+    /// (WeCom's `key`, DingTalk's `access_token`), each query value, and a
+    /// long last path segment (Feishu's hook token).
     pub(crate) fn add_url(&mut self, url: &str) {
         self.add(url);
         let (before_query, query) = match url.split_once('?') {
@@ -176,7 +175,9 @@ mod tests {
     fn scrubs_query_values_and_hook_tokens() {
         let mut s = Scrubber::default();
         s.add_url("https://oapi.dingtalk.com/robot/send?access_token=abcdef0123456789");
-        s.add_url("https://open.feishu.cn/open-apis/bot/v2/hook/0a1b2c3d-4e5f-6789-abcd-ef0123456789");
+        s.add_url(
+            "https://open.feishu.cn/open-apis/bot/v2/hook/0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+        );
         assert_eq!(
             s.scrub("token abcdef0123456789 and hook 0a1b2c3d-4e5f-6789-abcd-ef0123456789"),
             "token *** and hook ***"

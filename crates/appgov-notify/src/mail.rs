@@ -71,7 +71,10 @@ fn message_id(from: &Mailbox, now: SystemTime) -> String {
     // for reminders; it is not a security property.
     let _ = getrandom::fill(&mut random);
     let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let ms = now.duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
+    let ms = now
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
     format!("<{hex}.{ms}@{}>", from.email.domain())
 }
 
@@ -112,10 +115,7 @@ fn build(c: &SmtpConfig, message: &Message, now: SystemTime) -> Result<lettre::M
         .map_err(|e| format!("cannot build the message: {e}"))
 }
 
-fn transport(
-    c: &SmtpConfig,
-    password: Option<String>,
-) -> Result<SmtpTransport, String> {
+fn transport(c: &SmtpConfig, password: Option<String>) -> Result<SmtpTransport, String> {
     let tls_params = || -> Result<TlsParameters, String> {
         let mut b = TlsParameters::builder(c.host.clone());
         if let Some(path) = &c.ca_file {
@@ -216,7 +216,10 @@ fn classify(e: &lettre::transport::smtp::Error, c: &SmtpConfig) -> DeliveryError
         return DeliveryError::retryable(KIND, Cause::Unexpected(e.to_string()));
     }
     if let Some(io) = io_cause(e)
-        && matches!(io.kind(), std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock)
+        && matches!(
+            io.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+        )
     {
         return DeliveryError::retryable(KIND, Cause::Timeout(c.timeout_secs));
     }

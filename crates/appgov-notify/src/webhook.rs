@@ -30,10 +30,11 @@ const MAX_ANSWER: u64 = 64 * 1024;
 /// <https://developer.work.weixin.qq.com/document/path/91770>
 const WECOM_MARKDOWN_MAX: usize = 4096;
 
-/// DingTalk publishes no byte limit for the robot's markdown; its global
-/// error 34016 names 5000 characters for markdown and 64 for a title
-/// (<https://open.dingtalk.com/document/orgapp/server-api-error-codes-1>).
-/// 4096 bytes stays inside both readings and keeps a reminder a reminder.
+/// DingTalk's robot page gives no size for markdown; its older global
+/// error table (errcode 34016, "消息内容长度超过限制") names 5000 characters
+/// for markdown and 64 for a title. 4096 bytes stays inside either reading
+/// and keeps a reminder a reminder.
+/// <https://open.dingtalk.com/document/orgapp/custom-robot-access>
 const DINGTALK_MARKDOWN_MAX: usize = 4096;
 const DINGTALK_TITLE_MAX_CHARS: usize = 64;
 
@@ -119,7 +120,10 @@ impl Target {
     fn post(&self, url: &str, body: &Value) -> Result<(u16, Vec<u8>), DeliveryError> {
         let proxy = match &self.proxy {
             Some(p) => Some(ureq::Proxy::new(p).map_err(|_| {
-                self.fail(false, Cause::Config("proxy is not a usable proxy URL".into()))
+                self.fail(
+                    false,
+                    Cause::Config("proxy is not a usable proxy URL".into()),
+                )
             })?),
             None => None,
         };
@@ -155,12 +159,14 @@ impl Target {
         let endpoint = redacted_url(&self.url);
         match e {
             ureq::Error::Timeout(_) => self.fail(true, Cause::Timeout(self.timeout.as_secs())),
-            ureq::Error::HostNotFound => {
-                self.fail(true, Cause::Connect(format!("{endpoint}: name does not resolve")))
-            }
-            ureq::Error::ConnectionFailed => {
-                self.fail(true, Cause::Connect(format!("{endpoint}: connection failed")))
-            }
+            ureq::Error::HostNotFound => self.fail(
+                true,
+                Cause::Connect(format!("{endpoint}: name does not resolve")),
+            ),
+            ureq::Error::ConnectionFailed => self.fail(
+                true,
+                Cause::Connect(format!("{endpoint}: connection failed")),
+            ),
             ureq::Error::Io(io) => self.io_error(&endpoint, &io),
             ureq::Error::Rustls(t) => self.fail(false, Cause::Tls(format!("{endpoint}: {t}"))),
             ureq::Error::Tls(t) => self.fail(false, Cause::Tls(format!("{endpoint}: {t}"))),
@@ -193,7 +199,12 @@ impl Target {
 
     /// Reads the platform's answer: success only with HTTP 2xx *and* the
     /// platform's code 0.
-    fn interpret(&self, status: u16, answer: &[u8], truncated: bool) -> Result<Delivery, DeliveryError> {
+    fn interpret(
+        &self,
+        status: u16,
+        answer: &[u8],
+        truncated: bool,
+    ) -> Result<Delivery, DeliveryError> {
         let parsed: Option<(i64, String)> = serde_json::from_slice::<Value>(answer)
             .ok()
             .and_then(|v| platform_code(self.kind, &v));
@@ -332,7 +343,7 @@ pub(crate) fn send_wecom(
 /// DingTalk's signature: `timestamp` in milliseconds and
 /// `sign = urlencode(base64(HMAC-SHA256(key = secret, timestamp + "\n" + secret)))`,
 /// both appended to the webhook URL; valid for an hour.
-/// <https://open.dingtalk.com/document/robots/customize-robot-security-settings>
+/// <https://open.dingtalk.com/document/orgapp/custom-robot-access>
 pub fn dingtalk_sign(secret: &str, timestamp_ms: u128) -> String {
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret.as_bytes())
         .expect("HMAC takes a key of any length");
@@ -359,7 +370,7 @@ fn unix(now: SystemTime) -> Duration {
 /// DingTalk custom robot, `markdown` message: `title` is what the
 /// conversation list and the notification show (at most 64 characters),
 /// `text` repeats it as a heading, then the text and the link.
-/// <https://open.dingtalk.com/document/orgapp/custom-bot-send-message-type>
+/// <https://open.dingtalk.com/document/development/robot-message-type>
 pub(crate) fn send_dingtalk(
     c: &DingTalkConfig,
     message: &Message,
@@ -370,9 +381,9 @@ pub(crate) fn send_dingtalk(
     let mut target = Target::new(kind, &c.url, c.timeout_secs, &c.proxy, env)?;
     let mut url = target.url.clone();
     if let Some(secret) = &c.secret {
-        let secret = secret.resolve_with(env).map_err(|e| {
-            target.fail(false, Cause::Config(format!("secret: {e}")))
-        })?;
+        let secret = secret
+            .resolve_with(env)
+            .map_err(|e| target.fail(false, Cause::Config(format!("secret: {e}"))))?;
         target.scrub.add(&secret);
         let ts = unix(now).as_millis();
         let sign = percent_encode(&dingtalk_sign(&secret, ts));
@@ -424,9 +435,9 @@ pub(crate) fn send_feishu(
     let mut target = Target::new(kind, &c.url, c.timeout_secs, &c.proxy, env)?;
     let signature = match &c.secret {
         Some(secret) => {
-            let secret = secret.resolve_with(env).map_err(|e| {
-                target.fail(false, Cause::Config(format!("secret: {e}")))
-            })?;
+            let secret = secret
+                .resolve_with(env)
+                .map_err(|e| target.fail(false, Cause::Config(format!("secret: {e}"))))?;
             target.scrub.add(&secret);
             let ts = unix(now).as_secs();
             let sign = feishu_sign(&secret, ts);
@@ -486,6 +497,15 @@ pub(crate) fn send_feishu(
         let scaled = budget.saturating_mul(FEISHU_BODY_MAX - 512) / size;
         budget = scaled.min(budget.saturating_sub(64));
     };
+    // As for DingTalk: a keyword lost to the cut goes into the title.
+    let mut body = body;
+    if let Some(k) = &c.keyword {
+        let post = &mut body["content"]["post"][locale];
+        let shown = serde_json::to_string(&post["content"]).unwrap_or_default();
+        if !shown.contains(k.as_str()) && !title.contains(k.as_str()) {
+            post["title"] = json!(format!("{title} {k}"));
+        }
+    }
     let (status, answer) = target.post(&target.url, &body)?;
     target.interpret(status, &answer, truncated)
 }

@@ -22,7 +22,8 @@ fn channel(toml_text: &str) -> Channel {
 fn message() -> Message {
     Message {
         subject: "【合规提醒】手机银行 年度个人信息保护评估 3 天后到期".into(),
-        text: "应用：手机银行（com.bank.mobile）\n事项：年度个人信息保护评估\n到期日：2025-06-30".into(),
+        text: "应用：手机银行（com.bank.mobile）\n事项：年度个人信息保护评估\n到期日：2025-06-30"
+            .into(),
         link: Some("https://appgov.bank.example/obligations/42".into()),
         tone: Tone::Warning,
         lang: Lang::Zh,
@@ -112,7 +113,11 @@ fn mail_arrives_with_chinese_subject_body_and_headers() {
     m.tone = Tone::Urgent;
     let delivery = deliver(&smtp_channel(&sink, ""), &m, now()).expect("delivered");
     assert_eq!(delivery.channel, ChannelKind::Smtp);
-    assert!(delivery.response.starts_with("250"), "{}", delivery.response);
+    assert!(
+        delivery.response.starts_with("250"),
+        "{}",
+        delivery.response
+    );
 
     let mails = sink.wait_for(1, WAIT);
     assert_eq!(mails.len(), 1);
@@ -130,7 +135,10 @@ fn mail_arrives_with_chinese_subject_body_and_headers() {
     assert_eq!(decode_rfc2047(&subject), m.subject);
     assert!(decode_rfc2047(&mail.header("From").unwrap()).contains("合规提醒"));
     let to = decode_rfc2047(&mail.header("To").unwrap());
-    assert!(to.contains("张三") && to.contains("compliance@bank.example"), "{to}");
+    assert!(
+        to.contains("张三") && to.contains("compliance@bank.example"),
+        "{to}"
+    );
 
     let content_type = mail.header("Content-Type").unwrap().to_ascii_lowercase();
     assert_eq!(content_type.replace('"', ""), "text/plain; charset=utf-8");
@@ -146,7 +154,10 @@ fn mail_arrives_with_chinese_subject_body_and_headers() {
     assert!(body.contains("\n\nhttps://appgov.bank.example/obligations/42\n"));
 
     let id = mail.header("Message-ID").expect("Message-ID");
-    assert!(id.starts_with('<') && id.ends_with("@bank.example>"), "{id}");
+    assert!(
+        id.starts_with('<') && id.ends_with("@bank.example>"),
+        "{id}"
+    );
     assert_eq!(
         mail.header("Date").as_deref(),
         Some("Fri, 27 Jun 2025 09:30:00 +0000")
@@ -184,7 +195,10 @@ fn mail_authenticates_with_a_password_from_a_file_or_the_environment() {
     let mail = &sink.wait_for(1, WAIT)[0];
     let (mechanism, user, password) = mail.auth.clone().expect("authenticated");
     assert!(matches!(mechanism.as_str(), "PLAIN" | "LOGIN"));
-    assert_eq!((user.as_str(), password.as_str()), ("appgov", "s3cret pass"));
+    assert_eq!(
+        (user.as_str(), password.as_str()),
+        ("appgov", "s3cret pass")
+    );
 
     let from_env = smtp_channel(
         &sink,
@@ -197,14 +211,23 @@ fn mail_authenticates_with_a_password_from_a_file_or_the_environment() {
     // A variable that is not set is a configuration error, named.
     let err = deliver_with_env(&from_env, &message(), now(), &no_env).unwrap_err();
     assert!(!err.retryable);
-    assert!(err.to_string().contains("APPGOV_TEST_SMTP_PASSWORD"), "{err}");
+    assert!(
+        err.to_string().contains("APPGOV_TEST_SMTP_PASSWORD"),
+        "{err}"
+    );
 
     // A wrong password: the server's 535 is permanent, and the password
     // sent is not in the message.
-    let wrong = smtp_channel(&sink, "username = \"appgov\"\npassword = \"wrong-password\"");
+    let wrong = smtp_channel(
+        &sink,
+        "username = \"appgov\"\npassword = \"wrong-password\"",
+    );
     let err = deliver(&wrong, &message(), now()).unwrap_err();
     assert!(!err.retryable, "{err}");
-    assert!(matches!(err.cause, Cause::Smtp { code: 535, .. }), "{err:?}");
+    assert!(
+        matches!(err.cause, Cause::Smtp { code: 535, .. }),
+        "{err:?}"
+    );
     assert!(!format!("{err} {err:?}").contains("wrong-password"));
 }
 
@@ -225,7 +248,10 @@ fn smtp_4xx_is_retryable_and_5xx_permanent() {
     sink.fail_at(SmtpStage::Data, 550, "5.7.1 message refused by policy");
     let err = deliver(&smtp_channel(&sink, ""), &message(), now()).unwrap_err();
     assert!(!err.retryable, "{err}");
-    assert!(matches!(err.cause, Cause::Smtp { code: 550, .. }), "{err:?}");
+    assert!(
+        matches!(err.cause, Cause::Smtp { code: 550, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("refused by policy"), "{err}");
     assert!(sink.messages().is_empty());
 
@@ -293,7 +319,11 @@ fn wecom_markdown_message() {
     assert_eq!(req.method, "POST");
     assert_eq!(req.path(), "/cgi-bin/webhook/send");
     assert_eq!(req.query_param("key"), Some(WECOM_KEY));
-    assert!(req.header("content-type").unwrap().starts_with("application/json"));
+    assert!(
+        req.header("content-type")
+            .unwrap()
+            .starts_with("application/json")
+    );
     let body = json_body(req);
     assert_eq!(body["msgtype"], "markdown");
     let content = body["markdown"]["content"].as_str().unwrap();
@@ -344,9 +374,18 @@ fn wecom_errors_carry_the_platform_code_and_never_the_key() {
     let err = deliver(&wecom(&sink), &message(), now()).unwrap_err();
     assert!(!err.retryable);
     let shown = format!("{err} {err:?}");
-    assert!(shown.contains("93000") && !shown.contains(WECOM_KEY), "{shown}");
+    assert!(
+        shown.contains("93000") && !shown.contains(WECOM_KEY),
+        "{shown}"
+    );
 
-    for (status, retryable) in [(500, true), (502, true), (429, true), (404, false), (403, false)] {
+    for (status, retryable) in [
+        (500, true),
+        (502, true),
+        (429, true),
+        (404, false),
+        (403, false),
+    ] {
         sink.push(SinkResponse::text(status, "nope"));
         let err = deliver(&wecom(&sink), &message(), now()).unwrap_err();
         assert_eq!(err.retryable, retryable, "HTTP {status}: {err}");
@@ -375,7 +414,10 @@ fn wecom_long_text_is_cut_on_a_character_boundary_within_4096_bytes() {
     let content = body["markdown"]["content"].as_str().unwrap();
     assert!(content.len() <= 4096, "{}", content.len());
     assert!(content.len() > 4000, "{}", content.len());
-    assert!(content.contains("…\n[查看详情]("), "ellipsis, then the link");
+    assert!(
+        content.contains("…\n[查看详情]("),
+        "ellipsis, then the link"
+    );
     assert!(content.ends_with("/obligations/42)"));
 }
 
@@ -395,7 +437,9 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < b.len() {
         if b[i] == b'%' {
-            out.push(u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap(), 16).unwrap());
+            out.push(
+                u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap(), 16).unwrap(),
+            );
             i += 3;
         } else {
             out.push(b[i]);
@@ -434,11 +478,20 @@ fn dingtalk_signed_markdown_message() {
     let title = body["markdown"]["title"].as_str().unwrap();
     let text = body["markdown"]["text"].as_str().unwrap();
     assert!(title.starts_with("手机银行 评估到期 !［img］"), "{title}");
-    assert!(text.starts_with("#### 手机银行 评估到期 !［img］(http://evil.example/x.png)"), "{text}");
+    assert!(
+        text.starts_with("#### 手机银行 评估到期 !［img］(http://evil.example/x.png)"),
+        "{text}"
+    );
     assert!(!text.contains("![img]"));
     // Lines become paragraphs; the keyword the robot demands is added.
-    assert!(text.contains("应用：手机银行（com.bank.mobile）\n\n事项："), "{text}");
-    assert!(text.contains("\n\n合规提醒\n\n[查看详情](https://appgov.bank.example/obligations/42)"), "{text}");
+    assert!(
+        text.contains("应用：手机银行（com.bank.mobile）\n\n事项："),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n\n合规提醒\n\n[查看详情](https://appgov.bank.example/obligations/42)"),
+        "{text}"
+    );
     assert!(body.get("at").is_none(), "nobody is @-mentioned");
 }
 
@@ -454,8 +507,14 @@ fn dingtalk_errors() {
     assert!(!err.retryable);
     assert_eq!(err.channel, ChannelKind::DingTalk);
     let shown = format!("{err} | {err:?}");
-    assert!(shown.contains("310000") && shown.contains("sign not match"), "{shown}");
-    assert!(!shown.contains(DINGTALK_SECRET) && !shown.contains(DINGTALK_TOKEN), "{shown}");
+    assert!(
+        shown.contains("310000") && shown.contains("sign not match"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(DINGTALK_SECRET) && !shown.contains(DINGTALK_TOKEN),
+        "{shown}"
+    );
 
     sink.push(SinkResponse::json(
         200,
@@ -476,7 +535,8 @@ fn feishu(sink: &HttpSink, extra: &str) -> Channel {
     ))
 }
 
-const FEISHU_OK: &str = r#"{"code":0,"msg":"success","data":{},"Extra":null,"StatusCode":0,"StatusMessage":"success"}"#;
+const FEISHU_OK: &str =
+    r#"{"code":0,"msg":"success","data":{},"Extra":null,"StatusCode":0,"StatusMessage":"success"}"#;
 
 #[test]
 fn feishu_signed_post_message() {
@@ -486,7 +546,10 @@ fn feishu_signed_post_message() {
     std::fs::write(&secret_file, format!("{FEISHU_SECRET}\n")).unwrap();
     let ch = feishu(
         &sink,
-        &format!("secret = {{ file = {:?} }}", secret_file.display().to_string()),
+        &format!(
+            "secret = {{ file = {:?} }}",
+            secret_file.display().to_string()
+        ),
     );
     let mut m = message();
     m.text = "应用：[x](http://evil.example) <at user_id=\"all\">所有人</at>\n第二行".into();
@@ -514,7 +577,10 @@ fn feishu_signed_post_message() {
         content[0],
         serde_json::json!([{"tag": "text", "text": "应用：[x](http://evil.example) <at user_id=\"all\">所有人</at>"}])
     );
-    assert_eq!(content[1], serde_json::json!([{"tag": "text", "text": "第二行"}]));
+    assert_eq!(
+        content[1],
+        serde_json::json!([{"tag": "text", "text": "第二行"}])
+    );
     assert_eq!(
         content[2],
         serde_json::json!([{"tag": "a", "text": "查看详情", "href": "https://appgov.bank.example/obligations/42"}])
@@ -532,8 +598,14 @@ fn feishu_errors_and_older_answers() {
     let err = deliver(&ch, &message(), now()).unwrap_err();
     assert!(!err.retryable);
     let shown = format!("{err} | {err:?}");
-    assert!(shown.contains("19021") && shown.contains("sign match fail"), "{shown}");
-    assert!(!shown.contains(FEISHU_SECRET) && !shown.contains(FEISHU_HOOK), "{shown}");
+    assert!(
+        shown.contains("19021") && shown.contains("sign match fail"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(FEISHU_SECRET) && !shown.contains(FEISHU_HOOK),
+        "{shown}"
+    );
 
     sink.push(SinkResponse::json(
         200,
@@ -542,13 +614,22 @@ fn feishu_errors_and_older_answers() {
     assert!(deliver(&ch, &message(), now()).unwrap_err().retryable);
 
     // Request errors come with HTTP 400 and the platform's code.
-    sink.push(SinkResponse::json(400, r#"{"code":9499,"msg":"Bad Request","data":{}}"#));
+    sink.push(SinkResponse::json(
+        400,
+        r#"{"code":9499,"msg":"Bad Request","data":{}}"#,
+    ));
     let err = deliver(&ch, &message(), now()).unwrap_err();
     assert!(!err.retryable);
-    assert!(matches!(err.cause, Cause::Platform { code: 9499, .. }), "{err:?}");
+    assert!(
+        matches!(err.cause, Cause::Platform { code: 9499, .. }),
+        "{err:?}"
+    );
 
     // The older answer with only StatusCode.
-    sink.push(SinkResponse::json(200, r#"{"StatusCode":0,"StatusMessage":"success"}"#));
+    sink.push(SinkResponse::json(
+        200,
+        r#"{"StatusCode":0,"StatusMessage":"success"}"#,
+    ));
     deliver(&ch, &message(), now()).expect("older success answer");
 }
 
@@ -558,7 +639,9 @@ fn feishu_body_stays_within_20_kb() {
     let mut m = message();
     m.lang = Lang::En;
     m.text = "\"引号\"与换行\n".repeat(3000);
-    let delivery = deliver(&feishu(&sink, ""), &m, now()).unwrap();
+    // The robot's keyword is added to the text, and moved to the title
+    // when the cut took it.
+    let delivery = deliver(&feishu(&sink, "keyword = \"APPGOV-KW\""), &m, now()).unwrap();
     assert!(delivery.truncated);
     let req = &sink.wait_for(1, WAIT)[0];
     assert!(req.body.len() <= 20 * 1024, "{}", req.body.len());
@@ -567,6 +650,7 @@ fn feishu_body_stays_within_20_kb() {
     let post = &body["content"]["post"]["en_us"];
     let content = post["content"].as_array().unwrap();
     assert_eq!(content.last().unwrap()[0]["text"], "Open in appgov");
+    assert_eq!(post["title"], format!("{} APPGOV-KW", m.subject));
     assert!(body.get("sign").is_none());
 }
 
@@ -582,7 +666,10 @@ fn a_platform_that_never_answers_times_out_as_retryable() {
     let took = started.elapsed();
     assert!(err.retryable, "{err}");
     assert_eq!(err.cause, Cause::Timeout(1));
-    assert!(took >= Duration::from_millis(900) && took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
     assert!(!format!("{err:?}").contains(WECOM_KEY));
 }
 
@@ -610,7 +697,10 @@ fn configuration_is_strict_and_secrets_do_not_show() {
         "kind = \"dingtalk\"\nurl = \"https://oapi.dingtalk.com/robot/send?access_token=tok-123456\"\nsecret = \"SECabcdef\"",
     );
     let shown = format!("{ch:?}");
-    assert!(!shown.contains("tok-123456") && !shown.contains("SECabcdef"), "{shown}");
+    assert!(
+        !shown.contains("tok-123456") && !shown.contains("SECabcdef"),
+        "{shown}"
+    );
 
     let ch = channel("kind = \"feishu\"\nurl = { env = \"FEISHU_URL\" }");
     assert!(ch.validate().is_ok());
@@ -620,7 +710,8 @@ fn configuration_is_strict_and_secrets_do_not_show() {
 
     let no_recipient = channel("kind = \"smtp\"\nhost = \"h\"\nfrom = \"a@b.example\"\nto = []");
     assert!(no_recipient.validate().is_err());
-    let bad_address = channel("kind = \"smtp\"\nhost = \"h\"\nfrom = \"not an address\"\nto = [\"c@b.example\"]");
+    let bad_address =
+        channel("kind = \"smtp\"\nhost = \"h\"\nfrom = \"not an address\"\nto = [\"c@b.example\"]");
     assert!(bad_address.validate().unwrap_err().contains("from"));
     let zero = channel("kind = \"wecom\"\nurl = \"https://x.example/\"\ntimeout_secs = 0");
     assert!(zero.validate().is_err());
