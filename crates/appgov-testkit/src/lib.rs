@@ -1,7 +1,10 @@
 //! Test support shared by the crates' test suites: the corpus of real
 //! third-party packages in `../shared/corpus` (never committed here), checked
-//! against its `MANIFEST.tsv`, and Google's reference tools from Debian.
+//! against its `MANIFEST.tsv`, and Google's reference tools from Debian;
+//! a real server for the web tests (`web`) and SMTP and HTTP sinks for the
+//! notification tests (`sinks`).
 
+pub mod sinks;
 pub mod web;
 
 use std::path::{Path, PathBuf};
