@@ -297,6 +297,7 @@ impl KnownIds<'static> {
     /// The built-in package checks, ledger checks and gates.
     pub fn builtin() -> KnownIds<'static> {
         let gate_items = appgov_ledger::builtin_gates()
+            .unwrap_or_default()
             .iter()
             .flat_map(|g| {
                 g.items
@@ -357,7 +358,7 @@ impl Library {
                 p.push(format!("source {}: needs a url or a note", s.id));
             }
         }
-        let mut check_sources = |what: &str, list: &[String], p: &mut Vec<String>| {
+        let check_sources = |what: &str, list: &[String], p: &mut Vec<String>| {
             if list.is_empty() {
                 p.push(format!("{what}: no source"));
             }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use appgov_calendar::{Date, parse_date};
 use appgov_ledger::{
-    App, AssessmentState, ExceptionState, ResultValue, Term,
+    App, AssessmentState, ExceptionState, ResultValue,
 };
 use serde::Serialize;
 

@@ -547,7 +547,9 @@ mod tests {
         assert_eq!(due.len(), 2, "{due:?}");
         // 1 working day after 30 Sep skips the holiday to Thursday 8 Oct.
         assert_eq!(due["nfra-2024-99/incident-report"], "2026-10-08");
-        assert_eq!(due["nfra-2024-99/special-audit"], "2026-10-14");
+        // 5 working days: 8, 9, Saturday 10 October (a make-up working
+        // day), 12 and 13 October.
+        assert_eq!(due["nfra-2024-99/special-audit"], "2026-10-13");
         // The same event twice opens nothing new.
         let data2 = ComplianceData {
             obligations: opened,

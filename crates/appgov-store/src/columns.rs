@@ -5,6 +5,7 @@
 //! against the migrations on both backends.
 
 use appgov_access::{ApiToken, UserAccount};
+use appgov_ledger::compliance::*;
 use appgov_ledger::model::*;
 
 /// A column's SQL kind.
