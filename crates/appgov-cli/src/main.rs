@@ -2,6 +2,7 @@
 //! threads and output formatting live here; all analysis is in the library
 //! crates.
 
+mod demo;
 mod diff;
 mod gates;
 mod internal_scan;
@@ -81,6 +82,11 @@ enum Command {
     /// prints its URL and, on first start, a one-time link that creates
     /// the first administrator.
     Serve(serve::ServeArgs),
+    /// Loads a fictional bank into an empty ledger: about forty apps of
+    /// every form and state, releases analysed from the corpus, obligations
+    /// in every state, incidents, complaints, counterfeit cases,
+    /// assessments. `appgov demo --data-dir d && appgov serve --data-dir d`.
+    Demo(demo::DemoArgs),
     /// The analysis of one uploaded package in a child process of `appgov
     /// serve` (its memory and time limited); not for people.
     #[command(hide = true)]
@@ -104,6 +110,7 @@ fn main() -> ExitCode {
         Command::Audit(cmd) => ledger::audit(&cli.store, &cmd),
         Command::Db(cmd) => ledger::db(&cli.store, &cmd),
         Command::Serve(args) => serve::run(&cli.store, &args),
+        Command::Demo(args) => demo::run(&cli.store, &args),
         Command::InternalScan(args) => internal_scan::run(&args),
     };
     match result {

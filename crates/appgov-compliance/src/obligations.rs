@@ -195,10 +195,14 @@ pub fn plan_recurring(lib: &Library, data: &ComplianceData, today: Date) -> Plan
                 .iter()
                 .filter_map(|o| parse_date(&o.due_on))
                 .min();
+            // A waived instance covers its cycle as if done on its due date.
             let last_done = existing
                 .iter()
-                .filter(|o| o.state == ObligationState::Done)
-                .filter_map(|o| o.completed_on.as_deref().and_then(parse_date))
+                .filter_map(|o| match o.state {
+                    ObligationState::Done => o.completed_on.as_deref().and_then(parse_date),
+                    ObligationState::Waived => parse_date(&o.due_on),
+                    _ => None,
+                })
                 .max();
             let due = match (first_due, last_done) {
                 (Some(first), done) => next_due(rule, first, done),
