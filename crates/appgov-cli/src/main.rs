@@ -3,10 +3,12 @@
 //! crates.
 
 mod demo;
+mod evidence_pack;
 mod diff;
 mod gates;
 mod internal_scan;
 mod ledger;
+mod report_cmd;
 mod rules;
 mod scan;
 mod serve;
@@ -87,6 +89,14 @@ enum Command {
     /// in every state, incidents, complaints, counterfeit cases,
     /// assessments. `appgov demo --data-dir d && appgov serve --data-dir d`.
     Demo(demo::DemoArgs),
+    /// Compliance reports: `appgov report ledger|compliance-matrix|
+    /// annual-risk-assessment --out FILE.pdf|.html|.xlsx`, or
+    /// `appgov report evidence-pack --out pack.zip` for an audit.
+    Report(report_cmd::ReportArgs),
+    /// The compliance calendar and ledger checks: refresh the obligations,
+    /// list them, run the GOV checks (exit 3 with --fail-on).
+    #[command(subcommand)]
+    Compliance(report_cmd::ComplianceCmd),
     /// The analysis of one uploaded package in a child process of `appgov
     /// serve` (its memory and time limited); not for people.
     #[command(hide = true)]
@@ -111,6 +121,8 @@ fn main() -> ExitCode {
         Command::Db(cmd) => ledger::db(&cli.store, &cmd),
         Command::Serve(args) => serve::run(&cli.store, &args),
         Command::Demo(args) => demo::run(&cli.store, &args),
+        Command::Report(args) => report_cmd::report(&cli.store, &args),
+        Command::Compliance(cmd) => report_cmd::compliance(&cli.store, &cmd),
         Command::InternalScan(args) => internal_scan::run(&args),
     };
     match result {

@@ -51,10 +51,19 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
     let en = args.lang.starts_with("en");
     let mut out = std::io::stdout().lock();
     if let Some(RulesCommand::Explain { id }) = &args.command {
-        let Some(rule) = registry::find(id) else {
+        // Package checks first, then the ledger checks (GOV-…).
+        let Some(m) = registry::find(id)
+            .map(|r| r.meta())
+            .or_else(|| appgov_compliance::ledger_rule(id))
+            .or_else(|| {
+                appgov_compliance::LEDGER_RULES
+                    .iter()
+                    .map(|r| r.meta())
+                    .find(|m| m.name == id)
+            })
+        else {
             bail!("no check with id or name {id:?}; `appgov rules` lists them");
         };
-        let m = rule.meta();
         let title = if en { m.title_en } else { m.title_zh };
         let sev = if en {
             m.severity.as_str()
@@ -86,10 +95,9 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
     }
     match args.format {
         ListFormat::Json => {
-            let list: Vec<RuleEntry> = registry::RULES
-                .iter()
-                .map(|r| {
-                    let m = r.meta();
+            let list: Vec<RuleEntry> = all_metas()
+                .into_iter()
+                .map(|m| {
                     RuleEntry {
                         id: m.id,
                         name: m.name,
@@ -106,8 +114,7 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
             writeln!(out)?;
         }
         ListFormat::Text => {
-            for r in registry::RULES {
-                let m = r.meta();
+            for m in all_metas() {
                 let arts: Vec<String> = m.articles.iter().map(|a| format!("A{a}")).collect();
                 let (title, sev) = if en {
                     (m.title_en, m.severity.as_str())
@@ -126,4 +133,13 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The package checks, then the ledger checks.
+fn all_metas() -> Vec<&'static appgov_checks::RuleMeta> {
+    registry::RULES
+        .iter()
+        .map(|r| r.meta())
+        .chain(appgov_compliance::LEDGER_RULES.iter().map(|r| r.meta()))
+        .collect()
 }

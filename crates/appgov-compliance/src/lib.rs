@@ -10,6 +10,7 @@ pub mod checks;
 pub mod library;
 pub mod matrix;
 pub mod obligations;
+pub mod reports;
 pub mod snapshot;
 
 pub use checks::{

@@ -1,7 +1,7 @@
 //! The records the compliance engine judges, loaded by the store in one go.
 
 use appgov_ledger::{
-    AccessGrant, Agreement, App, Assessment, AssessmentResult, Complaint, CounterfeitCase, Drill,
+    AccessGrant, Agreement, App, AppIdentity, Assessment, AssessmentResult, Complaint, CounterfeitCase, Drill,
     Evidence, EvidenceRequest, EvidenceRevision, Filing, Incident, Listing, Obligation, OrgNode,
     OsRelease, Person, PublishingAccount, Release, ReleaseFinding, RiskException, Transition,
 };
@@ -14,6 +14,7 @@ pub struct ComplianceData {
     pub orgs: Vec<OrgNode>,
     pub people: Vec<Person>,
     pub apps: Vec<App>,
+    pub identities: Vec<AppIdentity>,
     pub accounts: Vec<PublishingAccount>,
     pub listings: Vec<Listing>,
     pub filings: Vec<Filing>,

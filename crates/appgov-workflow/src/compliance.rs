@@ -39,8 +39,8 @@ pub async fn load(store: &Store) -> Result<ComplianceData> {
     macro_rules! all {
         ($($t:ty),*) => { ($(store.all::<$t>().await.map_err(WorkflowError::Store)?),*) };
     }
-    let (orgs, people, apps, accounts, listings, filings, agreements, access_grants, transitions) = all!(
-        OrgNode, Person, App, PublishingAccount, Listing, Filing, Agreement, AccessGrant, Transition
+    let (orgs, people, apps, identities, accounts, listings, filings, agreements, access_grants, transitions) = all!(
+        OrgNode, Person, App, AppIdentity, PublishingAccount, Listing, Filing, Agreement, AccessGrant, Transition
     );
     let (obligations, evidence, revisions, requests, assessments, results, exceptions) = all!(
         Obligation, Evidence, EvidenceRevision, EvidenceRequest, Assessment, AssessmentResult, RiskException
@@ -51,6 +51,7 @@ pub async fn load(store: &Store) -> Result<ComplianceData> {
         orgs,
         people,
         apps,
+        identities,
         accounts,
         listings,
         filings,
