@@ -306,9 +306,9 @@ fn bar_chart(out: &mut String, chart: &BarChart, lang: Language) {
     if chart.series.len() > 1 {
         let mut x = LABEL_WIDTH;
         for (i, s) in chart.series.iter().enumerate() {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<rect x=\"{x}\" y=\"4\" width=\"12\" height=\"12\" fill=\"#{}\"/><text x=\"{}\" y=\"15\">{}</text>\n",
+                "<rect x=\"{x}\" y=\"4\" width=\"12\" height=\"12\" fill=\"#{}\"/><text x=\"{}\" y=\"15\">{}</text>",
                 chart.series_color(i),
                 x + 16,
                 escape(&s.name)
@@ -319,9 +319,9 @@ fn bar_chart(out: &mut String, chart: &BarChart, lang: Language) {
     for (c, category) in chart.categories.iter().enumerate() {
         let top = legend_h + GROUP_GAP + c as u32 * group;
         let mid = top + series * BAR_HEIGHT / 2 + 4;
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<text x=\"{}\" y=\"{mid}\" text-anchor=\"end\"><title>{}</title>{}</text>\n",
+            "<text x=\"{}\" y=\"{mid}\" text-anchor=\"end\"><title>{}</title>{}</text>",
             LABEL_WIDTH - 8,
             escape(category),
             escape(&shorten(category, 26))
@@ -334,9 +334,9 @@ fn bar_chart(out: &mut String, chart: &BarChart, lang: Language) {
                 (v as f64 / max * f64::from(plot)).max(1.5)
             };
             let y = top + i as u32 * BAR_HEIGHT;
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<rect x=\"{LABEL_WIDTH}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"#{}\"/><text class=\"val\" x=\"{:.1}\" y=\"{}\">{v}</text>\n",
+                "<rect x=\"{LABEL_WIDTH}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"#{}\"/><text class=\"val\" x=\"{:.1}\" y=\"{}\">{v}</text>",
                 BAR_HEIGHT - 2,
                 chart.series_color(i),
                 f64::from(LABEL_WIDTH) + w + 4.0,

@@ -298,16 +298,16 @@ fn write_table(ws: &mut Worksheet, t: &Table, s: &Styles) -> Result<(), XlsxErro
     }
     ws.set_repeat_rows(0, 0)?;
     ws.set_print_fit_to_pages(1, 0);
-    let mut widths: Vec<usize> = vec![4; width];
+    let mut widths: Vec<usize> = Vec::with_capacity(width);
     for col in 0..width {
         let header = t.columns.get(col).map_or("", |c| c.header.as_str());
         ws.write_string_with_format(0, col as u16, cell_text(header), &s.header)?;
-        widths[col] = widths[col].max(longest_line(header).min(30));
+        widths.push(longest_line(header).clamp(4, 30));
     }
     let empty = Cell::default();
     for (r, cells) in t.rows.iter().enumerate() {
         let row = r as u32 + 1;
-        for col in 0..width {
+        for (col, col_width) in widths.iter_mut().enumerate() {
             let cell = cells.get(col).unwrap_or(&empty);
             // The text as given (no symbol added): filters and a re-import
             // see the words; the fill is the colour.
@@ -317,7 +317,7 @@ fn write_table(ws: &mut Worksheet, t: &Table, s: &Styles) -> Result<(), XlsxErro
                 text.push_str(d);
             }
             if r < WIDTH_SAMPLE_ROWS {
-                widths[col] = widths[col].max(longest_line(&text));
+                *col_width = (*col_width).max(longest_line(&text));
             }
             let multi_line = text.contains('\n') || display_width(&text) > 60;
             let (row, col) = (row, col as u16);
@@ -409,9 +409,10 @@ fn write_charts(
                         ChartSolidFill::new().set_color(rgb(chart.series_color(i))),
                     ));
             }
-            // Excel draws bar categories bottom-up; reversed, they read in
+            // Excel draws bar categories (the y axis of a bar chart)
+            // bottom-up; reversed, they read in
             // the table's order.
-            native.x_axis().set_reverse();
+            native.y_axis().set_reverse();
             if chart.series.len() == 1 {
                 native.legend().set_hidden();
             }

@@ -118,6 +118,7 @@ fn template_input(doc: &Document) -> Json {
                 _ => {}
             }
         }
+        carry_headings_to_landscape_pages(blocks, &doc.blocks);
     }
     let tones: Map<String, Json> = Tone::ALL
         .into_iter()
@@ -135,6 +136,29 @@ fn template_input(doc: &Document) -> Json {
         .collect();
     value["tones"] = Json::Object(tones);
     value
+}
+
+/// A landscape table starts a page of its own; the headings right before
+/// it go onto that page too, instead of being stranded at the foot of the
+/// previous one. They are copied into the table's `lead` and marked
+/// `moved` where they were.
+fn carry_headings_to_landscape_pages(json: &mut [Json], blocks: &[Block]) {
+    for (i, block) in blocks.iter().enumerate() {
+        let Block::Table(t) = block else { continue };
+        if !t.is_landscape() {
+            continue;
+        }
+        let first = blocks[..i]
+            .iter()
+            .rposition(|b| !matches!(b, Block::Heading { .. }))
+            .map_or(0, |p| p + 1);
+        let mut lead = Vec::new();
+        for heading in &mut json[first..i] {
+            lead.push(heading.clone());
+            heading["moved"] = Json::Bool(true);
+        }
+        json[i]["lead"] = Json::Array(lead);
+    }
 }
 
 fn annotate_table(json: &mut Json, t: &Table) {
@@ -261,6 +285,46 @@ mod tests {
         assert!(row[2].get("safe_link").is_none());
         assert_eq!(input["tones"]["bad"]["label"], "不符合");
         assert_eq!(input["blocks"][0]["layout"]["width"], 3);
+    }
+
+    #[test]
+    fn headings_before_a_landscape_table_move_to_its_page() {
+        let wide = Table::new("wide", (0..9).map(|i| i.to_string()));
+        let doc = Document::new(Language::Zh, "t", "now")
+            .paragraph("p")
+            .heading(1, "二、台账")
+            .heading(2, "明细")
+            .table(wide)
+            .heading(1, "三")
+            .table(Table::new("narrow", ["a"]));
+        let input = template_input(&doc);
+        let blocks = &input["blocks"];
+        assert!(blocks[0].get("moved").is_none());
+        assert_eq!(blocks[1]["moved"], true);
+        assert_eq!(blocks[2]["moved"], true);
+        assert_eq!(blocks[3]["lead"][0]["text"], "二、台账");
+        assert_eq!(blocks[3]["lead"][1]["text"], "明细");
+        assert!(blocks[4].get("moved").is_none());
+        assert!(blocks[5].get("lead").is_none());
+    }
+
+    #[test]
+    fn diagnostics_read_as_one_line_with_hints() {
+        use typst::syntax::Span;
+        let list = [
+            SourceDiagnostic::error(Span::detached(), "unknown font family")
+                .with_hint("install it"),
+            SourceDiagnostic::error(Span::detached(), "second"),
+        ];
+        assert_eq!(
+            diagnostics(&list),
+            "unknown font family (hint: install it); second"
+        );
+        let e = TypstAsLibError::TypstSource(list.into_iter().collect());
+        assert_eq!(
+            describe(&e),
+            "unknown font family (hint: install it); second"
+        );
     }
 
     #[test]
