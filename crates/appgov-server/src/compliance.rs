@@ -180,6 +180,7 @@ pub struct ObligationView {
     pub due_on: String,
     /// Stored state: open, done, waived, cancelled.
     pub state: String,
+    pub state_label: String,
     /// Status today: upcoming, due_soon, overdue, done, done_late, waived,
     /// cancelled.
     pub status: String,
@@ -258,6 +259,7 @@ pub fn obligation_view(
         owner,
         due_on: o.due_on.clone(),
         state: o.state.as_str().to_string(),
+        state_label: label(lang, o.state),
         status: st.key().to_string(),
         status_label: st.label(lang.code()),
         days,
