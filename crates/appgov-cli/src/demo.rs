@@ -130,46 +130,446 @@ use AppState as S;
 use UserSegment as U;
 
 const APPS: &[AppSpec] = &[
-    spec("掌上银行", F::Android, S::Live, "零售银行部", U::Retail, true, Some(3), false, Some("com.android.insecurebankv2")),
-    spec("掌上银行 iOS", F::Ios, S::Live, "零售银行部", U::Retail, true, Some(3), false, Some("cn.example.bank.mobile")),
-    spec("掌上银行鸿蒙版", F::Harmony, S::InDevelopment, "零售银行部", U::Retail, true, Some(3), false, Some("cn.example.bank.harmony")),
-    spec("信用卡", F::Android, S::Live, "信用卡中心", U::Retail, true, Some(3), false, Some("b3nac.injuredandroid")),
-    spec("信用卡 iOS", F::Ios, S::Live, "信用卡中心", U::Retail, true, Some(3), false, Some("cn.example.card")),
-    spec("企业网银", F::Android, S::Live, "公司银行部", U::Corporate, true, Some(4), false, Some("org.politedroid")),
-    spec("企业网银 iOS", F::Ios, S::Live, "公司银行部", U::Corporate, true, Some(4), false, Some("cn.example.corp")),
-    spec("财富管理", F::Android, S::Live, "财富管理部", U::Retail, false, Some(3), true, Some("com.teleca.jamendo")),
-    spec("移动办公", F::Android, S::Live, "信息科技部", U::Staff, false, Some(2), false, Some("a2dp.Vol")),
-    spec("乡村振兴", F::Android, S::UnderReview, "普惠金融部", U::Retail, false, Some(2), true, Some("com.buddhaquotes")),
-    spec("数字人民币钱包", F::Android, S::Live, "零售银行部", U::Retail, true, Some(3), false, Some("com.bangcle.demo")),
-    spec("普惠金融", F::Android, S::Suspended, "普惠金融部", U::Corporate, false, Some(2), false, Some("com.example.dexguard")),
-    spec("手机银行小程序", F::WechatMini, S::Live, "零售银行部", U::Retail, false, Some(2), false, Some("wx1a2b3c4d5e6f7a8b")),
-    spec("信用卡小程序", F::WechatMini, S::Live, "信用卡中心", U::Retail, false, Some(2), true, Some("wx2b3c4d5e6f7a8b9c")),
-    spec("积分商城小程序", F::WechatMini, S::Live, "信用卡中心", U::Retail, false, None, true, Some("wx3c4d5e6f7a8b9c0d")),
-    spec("网点预约", F::WechatMini, S::Retiring, "零售银行部", U::Retail, false, Some(2), false, Some("wx4d5e6f7a8b9c0d1e")),
-    spec("支付宝生活号小程序", F::AlipayMini, S::Live, "零售银行部", U::Retail, false, Some(2), false, Some("2021000000000001")),
-    spec("养老金融服务号", F::OfficialAccount, S::Live, "财富管理部", U::Retail, false, None, false, Some("gh_1a2b3c4d5e6f")),
-    spec("示例银行订阅号", F::OfficialAccount, S::Live, "办公室", U::Retail, false, None, false, Some("gh_2b3c4d5e6f7a")),
-    spec("上海分行服务号", F::OfficialAccount, S::Live, "上海分行", U::Retail, false, None, false, Some("gh_3c4d5e6f7a8b")),
-    spec("深圳分行小程序", F::WechatMini, S::Live, "深圳分行", U::Retail, false, None, false, Some("wx5e6f7a8b9c0d1e2f")),
-    spec("在线开户H5", F::H5, S::Live, "零售银行部", U::Retail, false, Some(3), false, None),
-    spec("贷款申请H5", F::H5, S::Live, "普惠金融部", U::Retail, false, Some(2), true, None),
-    spec("快捷缴费快应用", F::QuickApp, S::Live, "零售银行部", U::Retail, false, None, false, Some("cn.example.pay.quick")),
-    spec("柜员助手", F::Android, S::Live, "运营管理部", U::Staff, false, Some(2), false, Some("cn.example.teller")),
-    spec("风险预警", F::Android, S::Live, "风险管理部", U::Staff, false, Some(2), false, Some("cn.example.risk")),
-    spec("审计移动作业", F::Ios, S::Live, "内审部", U::Staff, false, Some(2), false, Some("cn.example.audit")),
-    spec("客户经理助手", F::Android, S::InDevelopment, "公司银行部", U::Staff, false, None, true, Some("cn.example.rm")),
-    spec("智能投顾", F::Android, S::Admitted, "财富管理部", U::Retail, false, None, true, Some("cn.example.robo")),
-    spec("跨境汇款", F::Ios, S::Admitted, "国际业务部", U::Retail, true, Some(3), false, Some("cn.example.remit")),
-    spec("车险理赔", F::Android, S::Proposed, "零售银行部", U::Retail, false, None, true, None),
-    spec("校园卡", F::WechatMini, S::Proposed, "上海分行", U::Retail, false, None, false, None),
-    spec("外汇宝", F::Android, S::Rejected, "金融市场部", U::Retail, false, None, false, None),
-    spec("旧版手机银行", F::Android, S::Retired, "零售银行部", U::Retail, false, Some(3), false, Some("cn.example.bank.legacy")),
-    spec("贵金属交易", F::Android, S::Archived, "金融市场部", U::Retail, false, Some(3), false, Some("cn.example.gold")),
-    spec("理财小程序（旧）", F::WechatMini, S::Retired, "财富管理部", U::Retail, false, None, false, Some("wx6f7a8b9c0d1e2f3a")),
-    spec("员工食堂", F::WechatMini, S::Live, "办公室", U::Staff, false, None, true, Some("wx7a8b9c0d1e2f3a4b")),
-    spec("深圳分行生活圈", F::H5, S::Live, "深圳分行", U::Retail, false, None, true, None),
-    spec("企业财资", F::Harmony, S::Live, "公司银行部", U::Corporate, true, Some(3), false, Some("cn.example.treasury")),
-    spec("手机银行（适老版）", F::Android, S::Live, "零售银行部", U::Retail, false, Some(3), false, Some("cn.example.bank.care")),
+    spec(
+        "掌上银行",
+        F::Android,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("com.android.insecurebankv2"),
+    ),
+    spec(
+        "掌上银行 iOS",
+        F::Ios,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("cn.example.bank.mobile"),
+    ),
+    spec(
+        "掌上银行鸿蒙版",
+        F::Harmony,
+        S::InDevelopment,
+        "零售银行部",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("cn.example.bank.harmony"),
+    ),
+    spec(
+        "信用卡",
+        F::Android,
+        S::Live,
+        "信用卡中心",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("b3nac.injuredandroid"),
+    ),
+    spec(
+        "信用卡 iOS",
+        F::Ios,
+        S::Live,
+        "信用卡中心",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("cn.example.card"),
+    ),
+    spec(
+        "企业网银",
+        F::Android,
+        S::Live,
+        "公司银行部",
+        U::Corporate,
+        true,
+        Some(4),
+        false,
+        Some("org.politedroid"),
+    ),
+    spec(
+        "企业网银 iOS",
+        F::Ios,
+        S::Live,
+        "公司银行部",
+        U::Corporate,
+        true,
+        Some(4),
+        false,
+        Some("cn.example.corp"),
+    ),
+    spec(
+        "财富管理",
+        F::Android,
+        S::Live,
+        "财富管理部",
+        U::Retail,
+        false,
+        Some(3),
+        true,
+        Some("com.teleca.jamendo"),
+    ),
+    spec(
+        "移动办公",
+        F::Android,
+        S::Live,
+        "信息科技部",
+        U::Staff,
+        false,
+        Some(2),
+        false,
+        Some("a2dp.Vol"),
+    ),
+    spec(
+        "乡村振兴",
+        F::Android,
+        S::UnderReview,
+        "普惠金融部",
+        U::Retail,
+        false,
+        Some(2),
+        true,
+        Some("com.buddhaquotes"),
+    ),
+    spec(
+        "数字人民币钱包",
+        F::Android,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("com.bangcle.demo"),
+    ),
+    spec(
+        "普惠金融",
+        F::Android,
+        S::Suspended,
+        "普惠金融部",
+        U::Corporate,
+        false,
+        Some(2),
+        false,
+        Some("com.example.dexguard"),
+    ),
+    spec(
+        "手机银行小程序",
+        F::WechatMini,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        false,
+        Some(2),
+        false,
+        Some("wx1a2b3c4d5e6f7a8b"),
+    ),
+    spec(
+        "信用卡小程序",
+        F::WechatMini,
+        S::Live,
+        "信用卡中心",
+        U::Retail,
+        false,
+        Some(2),
+        true,
+        Some("wx2b3c4d5e6f7a8b9c"),
+    ),
+    spec(
+        "积分商城小程序",
+        F::WechatMini,
+        S::Live,
+        "信用卡中心",
+        U::Retail,
+        false,
+        None,
+        true,
+        Some("wx3c4d5e6f7a8b9c0d"),
+    ),
+    spec(
+        "网点预约",
+        F::WechatMini,
+        S::Retiring,
+        "零售银行部",
+        U::Retail,
+        false,
+        Some(2),
+        false,
+        Some("wx4d5e6f7a8b9c0d1e"),
+    ),
+    spec(
+        "支付宝生活号小程序",
+        F::AlipayMini,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        false,
+        Some(2),
+        false,
+        Some("2021000000000001"),
+    ),
+    spec(
+        "养老金融服务号",
+        F::OfficialAccount,
+        S::Live,
+        "财富管理部",
+        U::Retail,
+        false,
+        None,
+        false,
+        Some("gh_1a2b3c4d5e6f"),
+    ),
+    spec(
+        "示例银行订阅号",
+        F::OfficialAccount,
+        S::Live,
+        "办公室",
+        U::Retail,
+        false,
+        None,
+        false,
+        Some("gh_2b3c4d5e6f7a"),
+    ),
+    spec(
+        "上海分行服务号",
+        F::OfficialAccount,
+        S::Live,
+        "上海分行",
+        U::Retail,
+        false,
+        None,
+        false,
+        Some("gh_3c4d5e6f7a8b"),
+    ),
+    spec(
+        "深圳分行小程序",
+        F::WechatMini,
+        S::Live,
+        "深圳分行",
+        U::Retail,
+        false,
+        None,
+        false,
+        Some("wx5e6f7a8b9c0d1e2f"),
+    ),
+    spec(
+        "在线开户H5",
+        F::H5,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        false,
+        Some(3),
+        false,
+        None,
+    ),
+    spec(
+        "贷款申请H5",
+        F::H5,
+        S::Live,
+        "普惠金融部",
+        U::Retail,
+        false,
+        Some(2),
+        true,
+        None,
+    ),
+    spec(
+        "快捷缴费快应用",
+        F::QuickApp,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        false,
+        None,
+        false,
+        Some("cn.example.pay.quick"),
+    ),
+    spec(
+        "柜员助手",
+        F::Android,
+        S::Live,
+        "运营管理部",
+        U::Staff,
+        false,
+        Some(2),
+        false,
+        Some("cn.example.teller"),
+    ),
+    spec(
+        "风险预警",
+        F::Android,
+        S::Live,
+        "风险管理部",
+        U::Staff,
+        false,
+        Some(2),
+        false,
+        Some("cn.example.risk"),
+    ),
+    spec(
+        "审计移动作业",
+        F::Ios,
+        S::Live,
+        "内审部",
+        U::Staff,
+        false,
+        Some(2),
+        false,
+        Some("cn.example.audit"),
+    ),
+    spec(
+        "客户经理助手",
+        F::Android,
+        S::InDevelopment,
+        "公司银行部",
+        U::Staff,
+        false,
+        None,
+        true,
+        Some("cn.example.rm"),
+    ),
+    spec(
+        "智能投顾",
+        F::Android,
+        S::Admitted,
+        "财富管理部",
+        U::Retail,
+        false,
+        None,
+        true,
+        Some("cn.example.robo"),
+    ),
+    spec(
+        "跨境汇款",
+        F::Ios,
+        S::Admitted,
+        "国际业务部",
+        U::Retail,
+        true,
+        Some(3),
+        false,
+        Some("cn.example.remit"),
+    ),
+    spec(
+        "车险理赔",
+        F::Android,
+        S::Proposed,
+        "零售银行部",
+        U::Retail,
+        false,
+        None,
+        true,
+        None,
+    ),
+    spec(
+        "校园卡",
+        F::WechatMini,
+        S::Proposed,
+        "上海分行",
+        U::Retail,
+        false,
+        None,
+        false,
+        None,
+    ),
+    spec(
+        "外汇宝",
+        F::Android,
+        S::Rejected,
+        "金融市场部",
+        U::Retail,
+        false,
+        None,
+        false,
+        None,
+    ),
+    spec(
+        "旧版手机银行",
+        F::Android,
+        S::Retired,
+        "零售银行部",
+        U::Retail,
+        false,
+        Some(3),
+        false,
+        Some("cn.example.bank.legacy"),
+    ),
+    spec(
+        "贵金属交易",
+        F::Android,
+        S::Archived,
+        "金融市场部",
+        U::Retail,
+        false,
+        Some(3),
+        false,
+        Some("cn.example.gold"),
+    ),
+    spec(
+        "理财小程序（旧）",
+        F::WechatMini,
+        S::Retired,
+        "财富管理部",
+        U::Retail,
+        false,
+        None,
+        false,
+        Some("wx6f7a8b9c0d1e2f3a"),
+    ),
+    spec(
+        "员工食堂",
+        F::WechatMini,
+        S::Live,
+        "办公室",
+        U::Staff,
+        false,
+        None,
+        true,
+        Some("wx7a8b9c0d1e2f3a4b"),
+    ),
+    spec(
+        "深圳分行生活圈",
+        F::H5,
+        S::Live,
+        "深圳分行",
+        U::Retail,
+        false,
+        None,
+        true,
+        None,
+    ),
+    spec(
+        "企业财资",
+        F::Harmony,
+        S::Live,
+        "公司银行部",
+        U::Corporate,
+        true,
+        Some(3),
+        false,
+        Some("cn.example.treasury"),
+    ),
+    spec(
+        "手机银行（适老版）",
+        F::Android,
+        S::Live,
+        "零售银行部",
+        U::Retail,
+        false,
+        Some(3),
+        false,
+        Some("cn.example.bank.care"),
+    ),
 ];
 
 /// Loads the demo; returns a summary for the terminal.
@@ -519,9 +919,15 @@ pub async fn load(
             }
             let analysis = check_facts(&mut facts, &knowledge, None, &format_date(today));
             store.files().put(&bytes)?;
-            appgov_workflow::releases::record_release(store, ACTOR, &apps[app].id, &facts, &analysis)
-                .await
-                .with_context(|| format!("recording {rel}"))?;
+            appgov_workflow::releases::record_release(
+                store,
+                ACTOR,
+                &apps[app].id,
+                &facts,
+                &analysis,
+            )
+            .await
+            .with_context(|| format!("recording {rel}"))?;
             releases += 1;
         }
     }
@@ -554,7 +960,10 @@ pub async fn load(
     }
     // An app retired after its duties were planned: they are cancelled.
     {
-        let mut a = store.get::<App>(&apps["网点预约"].id).await?.expect("recorded");
+        let mut a = store
+            .get::<App>(&apps["网点预约"].id)
+            .await?
+            .expect("recorded");
         a.state = AppState::Retired;
         let mut tx = store.write(ACTOR).await?;
         tx.update(&mut a).await?;
@@ -605,12 +1014,38 @@ pub async fn load(
     }
     let mut evidence_count = 0;
     for (app, t, kind, done, title) in [
-        ("掌上银行 iOS", "risk-assessment", EvidenceKind::RiskAssessmentReport, -40, "掌上银行iOS年度风险评估报告"),
-        ("企业网银 iOS", "mlps-test-l4", EvidenceKind::MlpsTestReport, -15, "企业网银等保四级测评报告"),
-        ("信用卡 iOS", "drill", EvidenceKind::DrillRecord, -100, "信用卡系统切换演练记录"),
-        ("企业财资", "compliance-inspection", EvidenceKind::ComplianceInspection, -2, "企业财资业务合规检查记录"),
+        (
+            "掌上银行 iOS",
+            "risk-assessment",
+            EvidenceKind::RiskAssessmentReport,
+            -40,
+            "掌上银行iOS年度风险评估报告",
+        ),
+        (
+            "企业网银 iOS",
+            "mlps-test-l4",
+            EvidenceKind::MlpsTestReport,
+            -15,
+            "企业网银等保四级测评报告",
+        ),
+        (
+            "信用卡 iOS",
+            "drill",
+            EvidenceKind::DrillRecord,
+            -100,
+            "信用卡系统切换演练记录",
+        ),
+        (
+            "企业财资",
+            "compliance-inspection",
+            EvidenceKind::ComplianceInspection,
+            -2,
+            "企业财资业务合规检查记录",
+        ),
     ] {
-        let Some(mut o) = find(&obligations, app, t) else { continue };
+        let Some(mut o) = find(&obligations, app, t) else {
+            continue;
+        };
         // Due before it was done for the "done late" case.
         o.due_on = days(today, if t == "drill" { -130 } else { done + 10 });
         let o = update(o).await?;
@@ -633,7 +1068,10 @@ pub async fn load(
                 bytes: body.as_bytes(),
                 effective_on: days(today, done),
                 expires_on: None,
-                fields: BTreeMap::from([("report_no".to_string(), format!("SLB-{}-{:03}", today.year(), evidence_count + 1))]),
+                fields: BTreeMap::from([(
+                    "report_no".to_string(),
+                    format!("SLB-{}-{:03}", today.year(), evidence_count + 1),
+                )]),
                 note: None,
                 obligation_id: Some(o.id.clone()),
                 request_id: None,
@@ -688,7 +1126,12 @@ pub async fn load(
     )
     .await?;
     for (app, received, cat, handled) in [
-        ("掌上银行", -40, ComplaintCategory::AccountCancellation, None),
+        (
+            "掌上银行",
+            -40,
+            ComplaintCategory::AccountCancellation,
+            None,
+        ),
         ("信用卡", -10, ComplaintCategory::PiDeletion, None),
         ("财富管理", -30, ComplaintCategory::Privacy, Some(-20)),
     ] {
@@ -737,11 +1180,28 @@ pub async fn load(
         note: None,
         version: 0,
     };
-    wc::save_counterfeit(store, engine, ACTOR, case("掌上銀行Pro", "掌上银行", -9, CounterfeitState::Detected), today).await?;
-    let mut confirmed = case("示例银行信用卡提额", "信用卡", -15, CounterfeitState::Confirmed);
+    wc::save_counterfeit(
+        store,
+        engine,
+        ACTOR,
+        case("掌上銀行Pro", "掌上银行", -9, CounterfeitState::Detected),
+        today,
+    )
+    .await?;
+    let mut confirmed = case(
+        "示例银行信用卡提额",
+        "信用卡",
+        -15,
+        CounterfeitState::Confirmed,
+    );
     confirmed.confirmed_on = Some(days(today, -14));
     wc::save_counterfeit(store, engine, ACTOR, confirmed, today).await?;
-    let mut closed = case("示例银行（安全版）", "掌上银行", -120, CounterfeitState::Closed);
+    let mut closed = case(
+        "示例银行（安全版）",
+        "掌上银行",
+        -120,
+        CounterfeitState::Closed,
+    );
     closed.confirmed_on = Some(days(today, -119));
     closed.clarified_on = Some(days(today, -118));
     closed.clarification_url = Some("https://www.example-bank.cn/notice/anti-fraud-1".into());
@@ -749,7 +1209,19 @@ pub async fn load(
     closed.taken_down_on = Some(days(today, -110));
     closed.closed_on = Some(days(today, -100));
     wc::save_counterfeit(store, engine, ACTOR, closed, today).await?;
-    wc::save_counterfeit(store, engine, ACTOR, case("示例银行计算器", "掌上银行", -30, CounterfeitState::Dismissed), today).await?;
+    wc::save_counterfeit(
+        store,
+        engine,
+        ACTOR,
+        case(
+            "示例银行计算器",
+            "掌上银行",
+            -30,
+            CounterfeitState::Dismissed,
+        ),
+        today,
+    )
+    .await?;
     for (app, scenario, planned, held) in [
         ("掌上银行", "同城双活切换演练", -90, Some(-88)),
         ("企业网银", "数据库故障恢复演练", 40, None),
@@ -764,7 +1236,11 @@ pub async fn load(
                 held_on: held.map(|h| days(today, h)),
                 participants: Some("信息科技部、零售银行部".into()),
                 outcome: held.map(|_| "切换成功，RTO 18 分钟".into()),
-                state: if held.is_some() { DrillState::Held } else { DrillState::Planned },
+                state: if held.is_some() {
+                    DrillState::Held
+                } else {
+                    DrillState::Planned
+                },
                 version: 0,
             },
         )
@@ -818,7 +1294,10 @@ pub async fn load(
             };
             wc::record_result(store, "林涛", &r.id, v, Some("演示评估结论".into()), today).await?;
         }
-        let mut last = store.get::<Assessment>(&last.id).await?.expect("just written");
+        let mut last = store
+            .get::<Assessment>(&last.id)
+            .await?
+            .expect("just written");
         last.state = AssessmentState::Completed;
         last.completed_on = Some(days(today, -400));
         last.summary = Some("总体风险可控，个别要求部分符合。".into());
@@ -911,7 +1390,10 @@ pub async fn load(
     if corpus.is_none() {
         out.push_str("\nno corpus found (--corpus DIR): apps have no releases");
     } else if !skipped.is_empty() {
-        out.push_str(&format!("\nskipped (not in the corpus or unreadable): {}", skipped.join(", ")));
+        out.push_str(&format!(
+            "\nskipped (not in the corpus or unreadable): {}",
+            skipped.join(", ")
+        ));
     }
     Ok(out)
 }

@@ -33,7 +33,11 @@ fn safe_name(name: &str) -> String {
         .take(100)
         .collect();
     let cleaned = cleaned.trim_start_matches('.').trim().to_string();
-    if cleaned.is_empty() { "file".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
 }
 
 fn csv_field(s: &str) -> String {
@@ -70,7 +74,17 @@ pub fn build(
     let mut sums = String::new();
     let mut table = Table::new(
         "证据清单 / Evidence index",
-        ["证据 / Evidence", "类型 / Kind", "应用 / Apps", "要求 / Requirements", "版本 / Rev.", "文件 / File", "SHA-256", "生效日期 / Effective", "上传 / Uploaded"],
+        [
+            "证据 / Evidence",
+            "类型 / Kind",
+            "应用 / Apps",
+            "要求 / Requirements",
+            "版本 / Rev.",
+            "文件 / File",
+            "SHA-256",
+            "生效日期 / Effective",
+            "上传 / Uploaded",
+        ],
     );
     let mut revisions: Vec<_> = data.revisions.iter().collect();
     revisions.sort_by(|a, b| (&a.evidence_id, a.revision).cmp(&(&b.evidence_id, b.revision)));
@@ -103,7 +117,12 @@ pub fn build(
         let reqs: Vec<String> = e
             .requirement_ids
             .iter()
-            .map(|id| library.requirement(id).map(|q| q.short()).unwrap_or_else(|| id.clone()))
+            .map(|id| {
+                library
+                    .requirement(id)
+                    .map(|q| q.short())
+                    .unwrap_or_else(|| id.clone())
+            })
             .collect();
         csv.push_str(
             &[
@@ -137,7 +156,11 @@ pub fn build(
             Cell::text(path.clone()),
             Cell::text(r.document_sha256.clone()),
             Cell::text(r.effective_on.clone()),
-            Cell::text(format!("{} {}", r.uploaded_by, appgov_workflow::clock::beijing(&r.uploaded_at))),
+            Cell::text(format!(
+                "{} {}",
+                r.uploaded_by,
+                appgov_workflow::clock::beijing(&r.uploaded_at)
+            )),
         ]);
     }
     let institution = data

@@ -3,8 +3,8 @@
 //! crates.
 
 mod demo;
-mod evidence_pack;
 mod diff;
+mod evidence_pack;
 mod gates;
 mod internal_scan;
 mod ledger;

@@ -98,7 +98,13 @@ pub fn report(s: &StoreArgs, a: &ReportArgs) -> Result<ExitCode> {
         let store = open(s).await?;
         let data = wc::load(&store).await?;
         let out = if a.kind == ReportKind::EvidencePack {
-            let pack = crate::evidence_pack::build(&store, &engine.library, &data, today, &generated_at())?;
+            let pack = crate::evidence_pack::build(
+                &store,
+                &engine.library,
+                &data,
+                today,
+                &generated_at(),
+            )?;
             let n = pack.files;
             (pack.bytes, format!("{n} evidence files"))
         } else {
@@ -128,8 +134,8 @@ pub fn report(s: &StoreArgs, a: &ReportArgs) -> Result<ExitCode> {
         store.close().await;
         Ok::<_, anyhow::Error>(out)
     })?;
-    let mut f = std::fs::File::create(&a.out)
-        .with_context(|| format!("creating {}", a.out.display()))?;
+    let mut f =
+        std::fs::File::create(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     f.write_all(&bytes)?;
     eprintln!(
         "appgov: wrote {} ({} bytes, {summary})",

@@ -97,17 +97,15 @@ pub fn run(args: &RulesArgs) -> Result<ExitCode> {
         ListFormat::Json => {
             let list: Vec<RuleEntry> = all_metas()
                 .into_iter()
-                .map(|m| {
-                    RuleEntry {
-                        id: m.id,
-                        name: m.name,
-                        title_zh: m.title_zh,
-                        title_en: m.title_en,
-                        severity: m.severity.as_str(),
-                        articles: m.articles,
-                        doc_zh: m.doc_text("zh"),
-                        doc_en: m.doc_text("en"),
-                    }
+                .map(|m| RuleEntry {
+                    id: m.id,
+                    name: m.name,
+                    title_zh: m.title_zh,
+                    title_en: m.title_en,
+                    severity: m.severity.as_str(),
+                    articles: m.articles,
+                    doc_zh: m.doc_text("zh"),
+                    doc_en: m.doc_text("en"),
                 })
                 .collect();
             serde_json::to_writer_pretty(&mut out, &list)?;

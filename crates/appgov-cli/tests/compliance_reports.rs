@@ -64,16 +64,30 @@ fn demo() -> tempfile::TempDir {
 #[test]
 fn demo_has_every_obligation_state_and_refuses_a_second_load() {
     let dir = demo();
-    let json: serde_json::Value =
-        serde_json::from_str(&ok(dir.path(), &["compliance", "obligations", "--format", "json"])).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&ok(
+        dir.path(),
+        &["compliance", "obligations", "--format", "json"],
+    ))
+    .unwrap();
     let statuses: std::collections::BTreeSet<String> = json
         .as_array()
         .unwrap()
         .iter()
         .map(|o| o["status"]["status"].as_str().unwrap().to_string())
         .collect();
-    for s in ["overdue", "due_soon", "upcoming", "done", "done_late", "waived", "cancelled"] {
-        assert!(statuses.contains(s), "no {s} obligation in the demo: {statuses:?}");
+    for s in [
+        "overdue",
+        "due_soon",
+        "upcoming",
+        "done",
+        "done_late",
+        "waived",
+        "cancelled",
+    ] {
+        assert!(
+            statuses.contains(s),
+            "no {s} obligation in the demo: {statuses:?}"
+        );
     }
     let apps = ok(dir.path(), &["app", "list", "--format", "json"]);
     let n = serde_json::from_str::<serde_json::Value>(&apps).unwrap();
@@ -87,14 +101,22 @@ fn demo_has_every_obligation_state_and_refuses_a_second_load() {
 #[test]
 fn ledger_checks_gate_on_severity() {
     let dir = demo();
-    let out = appgov(dir.path(), &["compliance", "check", "--fail-on", "critical"]);
+    let out = appgov(
+        dir.path(),
+        &["compliance", "check", "--fail-on", "critical"],
+    );
     assert_eq!(out.status.code(), Some(3), "the demo has critical findings");
     let text = String::from_utf8_lossy(&out.stdout);
-    for id in ["GOV-002", "GOV-013", "GOV-016", "GOV-027", "GOV-028", "GOV-034"] {
+    for id in [
+        "GOV-002", "GOV-013", "GOV-016", "GOV-027", "GOV-028", "GOV-034",
+    ] {
         assert!(text.contains(id), "{id} not found in:\n{text}");
     }
     let explained = ok(dir.path(), &["rules", "explain", "GOV-028"]);
-    assert!(explained.contains("风险评估") && explained.contains("第十七条"), "{explained}");
+    assert!(
+        explained.contains("风险评估") && explained.contains("第十七条"),
+        "{explained}"
+    );
 }
 
 #[test]
@@ -104,13 +126,32 @@ fn every_report_in_every_format() {
     let have_poppler = tool("pdftotext") && tool("pdftoppm");
     let kinds = [
         ("ledger", vec!["移动应用台账", "掌上银行", "微信小程序"]),
-        ("compliance-matrix", vec!["移动应用合规矩阵", "不符合", "A17.1", "每年至少一次风险评估"]),
-        ("annual-risk-assessment", vec!["移动应用年度风险评估报告", "整改建议", "手机银行转账服务中断约2小时", "掌上銀行Pro"]),
+        (
+            "compliance-matrix",
+            vec![
+                "移动应用合规矩阵",
+                "不符合",
+                "A17.1",
+                "每年至少一次风险评估",
+            ],
+        ),
+        (
+            "annual-risk-assessment",
+            vec![
+                "移动应用年度风险评估报告",
+                "整改建议",
+                "手机银行转账服务中断约2小时",
+                "掌上銀行Pro",
+            ],
+        ),
     ];
     for (kind, expected) in &kinds {
         // HTML: self-contained, Chinese first.
         let html = out.path().join(format!("{kind}.html"));
-        ok(dir.path(), &["report", kind, "--out", html.to_str().unwrap()]);
+        ok(
+            dir.path(),
+            &["report", kind, "--out", html.to_str().unwrap()],
+        );
         let text = std::fs::read_to_string(&html).unwrap();
         assert!(text.contains("lang=\"zh-CN\""));
         assert!(!text.contains("<script"), "no script in a report");
@@ -119,7 +160,10 @@ fn every_report_in_every_format() {
         }
         // XLSX: read back.
         let xlsx = out.path().join(format!("{kind}.xlsx"));
-        ok(dir.path(), &["report", kind, "--out", xlsx.to_str().unwrap()]);
+        ok(
+            dir.path(),
+            &["report", kind, "--out", xlsx.to_str().unwrap()],
+        );
         let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
         let mut all = String::new();
         for name in wb.sheet_names() {
@@ -136,20 +180,35 @@ fn every_report_in_every_format() {
         }
         // PDF: text extracted by poppler, pages rendered to PNG.
         let pdf = out.path().join(format!("{kind}.pdf"));
-        ok(dir.path(), &["report", kind, "--out", pdf.to_str().unwrap()]);
+        ok(
+            dir.path(),
+            &["report", kind, "--out", pdf.to_str().unwrap()],
+        );
         let bytes = std::fs::read(&pdf).unwrap();
         assert!(bytes.starts_with(b"%PDF-"), "{kind}.pdf is a PDF");
         if have_poppler {
-            let t = Command::new("pdftotext").args([pdf.to_str().unwrap(), "-"]).output().unwrap();
+            let t = Command::new("pdftotext")
+                .args([pdf.to_str().unwrap(), "-"])
+                .output()
+                .unwrap();
             assert!(t.status.success());
             let text = String::from_utf8_lossy(&t.stdout).replace([' ', '\n'], "");
             for e in expected {
                 let e = e.replace(' ', "");
-                assert!(text.contains(&e), "{kind}.pdf text lacks {e} (missing glyphs?)");
+                assert!(
+                    text.contains(&e),
+                    "{kind}.pdf text lacks {e} (missing glyphs?)"
+                );
             }
             let prefix = out.path().join(kind);
             let r = Command::new("pdftoppm")
-                .args(["-r", "40", "-png", pdf.to_str().unwrap(), prefix.to_str().unwrap()])
+                .args([
+                    "-r",
+                    "40",
+                    "-png",
+                    pdf.to_str().unwrap(),
+                    prefix.to_str().unwrap(),
+                ])
                 .output()
                 .unwrap();
             assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
@@ -166,7 +225,17 @@ fn every_report_in_every_format() {
     }
     // English too.
     let en = out.path().join("matrix-en.html");
-    ok(dir.path(), &["report", "compliance-matrix", "--lang", "en", "--out", en.to_str().unwrap()]);
+    ok(
+        dir.path(),
+        &[
+            "report",
+            "compliance-matrix",
+            "--lang",
+            "en",
+            "--out",
+            en.to_str().unwrap(),
+        ],
+    );
     let text = std::fs::read_to_string(&en).unwrap();
     assert!(text.contains("Compliance matrix") && text.contains("lang=\"en\""));
 }
@@ -176,32 +245,70 @@ fn evidence_pack_hashes_check_and_tampering_stops_it() {
     let dir = demo();
     let out = tempfile::tempdir().unwrap();
     let zip_path = out.path().join("pack.zip");
-    ok(dir.path(), &["report", "evidence-pack", "--out", zip_path.to_str().unwrap()]);
+    ok(
+        dir.path(),
+        &[
+            "report",
+            "evidence-pack",
+            "--out",
+            zip_path.to_str().unwrap(),
+        ],
+    );
     let file = std::fs::File::open(&zip_path).unwrap();
     let mut zip = zip::ZipArchive::new(file).unwrap();
     let extract = out.path().join("x");
     zip.extract(&extract).unwrap();
     let sums = std::fs::read_to_string(extract.join("SHA256SUMS")).unwrap();
-    assert_eq!(sums.lines().count(), 4, "the demo's four evidence files:\n{sums}");
-    assert!(std::fs::read_to_string(extract.join("index.html")).unwrap().contains("审计证据包"));
+    assert_eq!(
+        sums.lines().count(),
+        4,
+        "the demo's four evidence files:\n{sums}"
+    );
+    assert!(
+        std::fs::read_to_string(extract.join("index.html"))
+            .unwrap()
+            .contains("审计证据包")
+    );
     let csv = std::fs::read_to_string(extract.join("index.csv")).unwrap();
     assert!(csv.contains("risk_assessment_report"));
     if Command::new("sha256sum").arg("--version").output().is_ok() {
-        let c = Command::new("sha256sum").args(["-c", "SHA256SUMS"]).current_dir(&extract).output().unwrap();
+        let c = Command::new("sha256sum")
+            .args(["-c", "SHA256SUMS"])
+            .current_dir(&extract)
+            .output()
+            .unwrap();
         assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stdout));
     }
     // Change one stored evidence file behind appgov's back.
-    let first = sums.lines().next().unwrap().split_whitespace().next().unwrap().to_string();
+    let first = sums
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
     let stored = walk(&dir.path().join("files"))
         .into_iter()
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().contains(&first)))
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(&first))
+        })
         .expect("the evidence file in the file store");
     let mut perms = std::fs::metadata(&stored).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
     std::fs::set_permissions(&stored, perms).unwrap();
     std::fs::write(&stored, b"altered").unwrap();
-    let refused = appgov(dir.path(), &["report", "evidence-pack", "--out", out.path().join("p2.zip").to_str().unwrap()]);
+    let refused = appgov(
+        dir.path(),
+        &[
+            "report",
+            "evidence-pack",
+            "--out",
+            out.path().join("p2.zip").to_str().unwrap(),
+        ],
+    );
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("SHA-256") && err.contains(&first), "{err}");

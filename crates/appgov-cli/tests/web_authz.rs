@@ -147,6 +147,80 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
     ids.insert("account", acc.id.clone());
     ids.insert("listing", listing.id.clone());
     ids.insert("identity", "no-identity".to_string());
+    // Compliance records of app A (branch A): an obligation, a complaint,
+    // a counterfeit case.
+    let engine = appgov_workflow::compliance::Engine::builtin().unwrap();
+    let mut ob = appgov_ledger::Obligation {
+        id: String::new(),
+        template: "nfra-2024-99/risk-assessment".into(),
+        requirement_ids: vec!["nfra-2024-99:a17.1".into()],
+        app_id: Some(app_a.id.clone()),
+        org_id: Some("branch-a".into()),
+        owner_person_id: None,
+        due_on: "2026-11-01".into(),
+        state: appgov_ledger::ObligationState::Open,
+        triggered_by: "schedule".into(),
+        trigger_note: None,
+        completed_on: None,
+        completed_by: None,
+        evidence_ids: vec![],
+        reminded_on: None,
+        escalated_on: None,
+        created_on: "2026-01-01".into(),
+        note: None,
+        version: 0,
+    };
+    let mut tx = store.write("matrix").await.unwrap();
+    tx.insert(&mut ob).await.unwrap();
+    tx.commit().await.unwrap();
+    ids.insert("obligation", ob.id.clone());
+    let complaint = appgov_workflow::compliance::record_complaint(
+        &store,
+        &engine,
+        "matrix",
+        appgov_ledger::Complaint {
+            id: String::new(),
+            app_id: Some(app_a.id.clone()),
+            received_on: "2026-11-20".into(),
+            channel: None,
+            category: appgov_ledger::ComplaintCategory::Privacy,
+            summary: "隐私投诉".into(),
+            due_on: String::new(),
+            due_exact: true,
+            handled_on: None,
+            outcome: None,
+            state: appgov_ledger::ComplaintState::Open,
+            version: 0,
+        },
+    )
+    .await
+    .unwrap();
+    ids.insert("complaint", complaint.id.clone());
+    let (case, _) = appgov_workflow::compliance::save_counterfeit(
+        &store,
+        &engine,
+        "matrix",
+        appgov_ledger::CounterfeitCase {
+            id: String::new(),
+            app_id: Some(app_a.id.clone()),
+            counterfeit_name: "分行A手机銀行".into(),
+            found_at: "https://evil.example/a.apk".into(),
+            detected_on: "2026-11-20".into(),
+            state: appgov_ledger::CounterfeitState::Detected,
+            confirmed_on: None,
+            clarified_on: None,
+            clarification_url: None,
+            reported_on: None,
+            taken_down_on: None,
+            closed_on: None,
+            note: None,
+            version: 0,
+        },
+        appgov_calendar::parse_date("2026-11-20").unwrap(),
+    )
+    .await
+    .unwrap();
+    ids.insert("counterfeit", case.id.clone());
     ids.insert("org", "branch-a".to_string());
     ids.insert("name", "app.css".to_string());
     // A user and a token that administrative routes act on (never a persona).
@@ -209,9 +283,14 @@ fn expected_allowed(p: &Principal, spec: &RouteSpec, tree: &OrgTree) -> bool {
         Object::SignedIn => p.token_scopes.is_none() || p.may_somewhere(spec.action),
         Object::Somewhere => p.may_somewhere(spec.action),
         Object::Institution => p.may(spec.action, None, tree),
-        Object::App | Object::Release | Object::Move | Object::Job | Object::Account => {
-            p.may(spec.action, Some("branch-a"), tree)
-        }
+        Object::App
+        | Object::Release
+        | Object::Move
+        | Object::Job
+        | Object::Account
+        | Object::Obligation
+        | Object::Complaint
+        | Object::Counterfeit => p.may(spec.action, Some("branch-a"), tree),
     }
 }
 
@@ -384,7 +463,14 @@ fn every_route_for_every_role() {
     for spec in CATALOG.iter().filter(|s| {
         matches!(
             s.object,
-            Object::App | Object::Release | Object::Move | Object::Job | Object::Account
+            Object::App
+                | Object::Release
+                | Object::Move
+                | Object::Job
+                | Object::Account
+                | Object::Obligation
+                | Object::Complaint
+                | Object::Counterfeit
         )
     }) {
         let ans = request(&mut owner_b, spec, &fill(spec.path, &fx.ids));

@@ -237,6 +237,9 @@ fn every_state_changing_route_needs_our_origin_and_the_sessions_token() {
         ("listing", "no-listing".to_string()),
         ("account", "no-account".to_string()),
         ("identity", "no-identity".to_string()),
+        ("obligation", "no-obligation".to_string()),
+        ("complaint", "no-complaint".to_string()),
+        ("counterfeit", "no-counterfeit".to_string()),
     ]
     .into_iter()
     .collect();

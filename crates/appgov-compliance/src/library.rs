@@ -107,12 +107,40 @@ impl Applicability {
                 });
             }
         };
-        flag(self.customer_facing, "面向客户的应用", "customer-facing apps", "内部应用", "internal apps");
-        flag(self.important_system, "重要信息系统", "important information systems", "非重要信息系统", "systems that are not important");
-        flag(self.third_party_operated, "第三方合作或外包运营的应用", "apps run with or by a third party", "自营应用", "self-operated apps");
-        flag(self.packaged, "有安装包的应用（安卓、iOS、鸿蒙）", "apps with an installable package (Android, iOS, HarmonyOS)", "无安装包的应用", "apps without a package");
+        flag(
+            self.customer_facing,
+            "面向客户的应用",
+            "customer-facing apps",
+            "内部应用",
+            "internal apps",
+        );
+        flag(
+            self.important_system,
+            "重要信息系统",
+            "important information systems",
+            "非重要信息系统",
+            "systems that are not important",
+        );
+        flag(
+            self.third_party_operated,
+            "第三方合作或外包运营的应用",
+            "apps run with or by a third party",
+            "自营应用",
+            "self-operated apps",
+        );
+        flag(
+            self.packaged,
+            "有安装包的应用（安卓、iOS、鸿蒙）",
+            "apps with an installable package (Android, iOS, HarmonyOS)",
+            "无安装包的应用",
+            "apps without a package",
+        );
         if let Some(l) = self.mlps_level {
-            parts.push(if zh { format!("等保第{l}级") } else { format!("MLPS level {l}") });
+            parts.push(if zh {
+                format!("等保第{l}级")
+            } else {
+                format!("MLPS level {l}")
+            });
         }
         if !self.forms.is_empty() {
             let names: Vec<&str> = self
@@ -124,7 +152,11 @@ impl Applicability {
             parts.push(names.join(if zh { "、" } else { ", " }));
         }
         if parts.is_empty() {
-            return if zh { "全部应用".into() } else { "every app".into() };
+            return if zh {
+                "全部应用".into()
+            } else {
+                "every app".into()
+            };
         }
         if zh {
             format!("仅适用于{}", parts.join("且"))
@@ -187,10 +219,18 @@ pub struct Requirement {
 
 impl Requirement {
     pub fn title(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.title_en } else { &self.title_zh }
+        if lang.starts_with("en") {
+            &self.title_en
+        } else {
+            &self.title_zh
+        }
     }
     pub fn text(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.text_en } else { &self.text_zh }
+        if lang.starts_with("en") {
+            &self.text_en
+        } else {
+            &self.text_zh
+        }
     }
     /// `A17.1` — the short label matrices use as a column head.
     pub fn short(&self) -> String {
@@ -245,7 +285,11 @@ pub struct ObligationTemplate {
 
 impl ObligationTemplate {
     pub fn title(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.title_en } else { &self.title_zh }
+        if lang.starts_with("en") {
+            &self.title_en
+        } else {
+            &self.title_zh
+        }
     }
 }
 
@@ -379,7 +423,10 @@ impl Library {
             }
             for f in &a.forms {
                 if AppForm::parse_term(f).map(|x| x.as_str()) != Some(f.as_str()) {
-                    p.push(format!("{what}: unknown app form {f:?} (use machine names: {})", AppForm::names()));
+                    p.push(format!(
+                        "{what}: unknown app form {f:?} (use machine names: {})",
+                        AppForm::names()
+                    ));
                 }
             }
         };
@@ -391,7 +438,12 @@ impl Library {
             if !seen.insert(r.id.as_str()) {
                 p.push(format!("{what}: duplicate id"));
             }
-            for (f, v) in [("title_zh", &r.title_zh), ("title_en", &r.title_en), ("text_zh", &r.text_zh), ("text_en", &r.text_en)] {
+            for (f, v) in [
+                ("title_zh", &r.title_zh),
+                ("title_en", &r.title_en),
+                ("text_zh", &r.text_zh),
+                ("text_en", &r.text_en),
+            ] {
                 if v.trim().is_empty() {
                     p.push(format!("{what}: {f} is empty"));
                 }
@@ -399,7 +451,9 @@ impl Library {
             check_sources(&what, &r.sources, &mut p);
             check_applicability(&what, &r.applies_to, &mut p);
             if r.scope == Scope::Institution && r.applies_to != Applicability::default() {
-                p.push(format!("{what}: an institution-wide item has no app applicability"));
+                p.push(format!(
+                    "{what}: an institution-wide item has no app applicability"
+                ));
             }
             for e in &r.evidence {
                 if EvidenceKind::parse_term(e).map(|k| k.as_str()) != Some(e.as_str()) {
@@ -475,7 +529,9 @@ impl Library {
                         Some((n, "months")) if n > 0 => Some(Period::Months(n)),
                         Some((n, "days")) if n > 0 => Some(Period::Days(n)),
                         _ => {
-                            p.push(format!("{what}: every {every:?} (\"<n> months\" or \"<n> days\")"));
+                            p.push(format!(
+                                "{what}: every {every:?} (\"<n> months\" or \"<n> days\")"
+                            ));
                             None
                         }
                     };
@@ -488,18 +544,28 @@ impl Library {
                 }
                 (None, Some(event)) => {
                     if !EVENTS.contains(&event.as_str()) {
-                        p.push(format!("{what}: unknown event {event:?} (known: {})", EVENTS.join(", ")));
+                        p.push(format!(
+                            "{what}: unknown event {event:?} (known: {})",
+                            EVENTS.join(", ")
+                        ));
                     }
                     if o.anchor.is_some() {
                         p.push(format!("{what}: anchor is for recurring obligations"));
                     }
                     match o.due_in.as_deref().and_then(parse_period) {
                         Some((n, "days")) => o.due_after_event = Some(DueIn::Days(n)),
-                        Some((n, "working days")) => o.due_after_event = Some(DueIn::WorkingDays(n)),
-                        _ => p.push(format!("{what}: due_in {:?} (\"<n> days\" or \"<n> working days\")", o.due_in)),
+                        Some((n, "working days")) => {
+                            o.due_after_event = Some(DueIn::WorkingDays(n))
+                        }
+                        _ => p.push(format!(
+                            "{what}: due_in {:?} (\"<n> days\" or \"<n> working days\")",
+                            o.due_in
+                        )),
                     }
                 }
-                _ => p.push(format!("{what}: needs exactly one of every (recurring) or on (event)")),
+                _ => p.push(format!(
+                    "{what}: needs exactly one of every (recurring) or on (event)"
+                )),
             }
         }
         for m in &self.mappings {
@@ -507,7 +573,10 @@ impl Library {
                 p.push(format!("mapping from unknown requirement {}", m.from));
             }
             if !["equal", "subset", "superset", "intersect"].contains(&m.relation.as_str()) {
-                p.push(format!("mapping {} → {}: relation {:?}", m.from, m.to, m.relation));
+                p.push(format!(
+                    "mapping {} → {}: relation {:?}",
+                    m.from, m.to, m.relation
+                ));
             }
         }
         p
@@ -525,7 +594,9 @@ impl Library {
     /// obligation instances store it.
     pub fn template_q(&self, qualified: &str) -> Option<&ObligationTemplate> {
         let (lib, id) = qualified.split_once('/')?;
-        (lib == self.library.id).then(|| self.template(id)).flatten()
+        (lib == self.library.id)
+            .then(|| self.template(id))
+            .flatten()
     }
 
     pub fn qualified(&self, template: &ObligationTemplate) -> String {
@@ -557,6 +628,11 @@ pub fn check_mappings(libraries: &[Library]) -> Vec<String> {
         .iter()
         .flat_map(|l| l.mappings.iter())
         .filter(|m| !all.contains(m.to.as_str()))
-        .map(|m| format!("mapping {} → {}: target not in any loaded library", m.from, m.to))
+        .map(|m| {
+            format!(
+                "mapping {} → {}: target not in any loaded library",
+                m.from, m.to
+            )
+        })
         .collect()
 }

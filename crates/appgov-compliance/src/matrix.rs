@@ -7,9 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use appgov_calendar::{Date, parse_date};
-use appgov_ledger::{
-    App, AssessmentState, ExceptionState, ResultValue,
-};
+use appgov_ledger::{App, AssessmentState, ExceptionState, ResultValue};
 use serde::Serialize;
 
 use crate::checks::{LedgerFinding, is_active};
@@ -252,9 +250,10 @@ fn judge(
         support: false,
     };
     // Failed ledger checks on this app (or institution-wide ones).
-    for f in findings.iter().filter(|f| {
-        r.ledger_checks.iter().any(|c| c == f.rule) && f.app_id.as_deref() == app_id
-    }) {
+    for f in findings
+        .iter()
+        .filter(|f| r.ledger_checks.iter().any(|c| c == f.rule) && f.app_id.as_deref() == app_id)
+    {
         j.fail(
             CellValue::NonCompliant,
             format!("{}：{}", f.rule, f.message_zh),
@@ -294,15 +293,23 @@ fn judge(
         if fired.is_empty() {
             let ver = rel.version_name.as_deref().unwrap_or("?");
             j.support(
-                format!("版本 {ver} 的安装包检查 {} 全部通过", r.package_rules.join("、")),
-                format!("release {ver} passes package checks {}", r.package_rules.join(", ")),
+                format!(
+                    "版本 {ver} 的安装包检查 {} 全部通过",
+                    r.package_rules.join("、")
+                ),
+                format!(
+                    "release {ver} passes package checks {}",
+                    r.package_rules.join(", ")
+                ),
             );
         }
     }
     // Obligations serving the requirement.
-    for o in data.obligations.iter().filter(|o| {
-        o.app_id.as_deref() == app_id && o.requirement_ids.iter().any(|x| x == &r.id)
-    }) {
+    for o in data
+        .obligations
+        .iter()
+        .filter(|o| o.app_id.as_deref() == app_id && o.requirement_ids.iter().any(|x| x == &r.id))
+    {
         let title = lib
             .template_q(&o.template)
             .map(|t| (t.title_zh.clone(), t.title_en.clone()))
@@ -317,8 +324,16 @@ fn judge(
                 if !o.evidence_ids.is_empty() =>
             {
                 j.support(
-                    format!("{}已于 {} 完成，有证据", title.0, o.completed_on.as_deref().unwrap_or("")),
-                    format!("{} done on {} with evidence", title.1, o.completed_on.as_deref().unwrap_or("")),
+                    format!(
+                        "{}已于 {} 完成，有证据",
+                        title.0,
+                        o.completed_on.as_deref().unwrap_or("")
+                    ),
+                    format!(
+                        "{} done on {} with evidence",
+                        title.1,
+                        o.completed_on.as_deref().unwrap_or("")
+                    ),
                 )
             }
             _ => {}

@@ -191,10 +191,7 @@ pub fn plan_recurring(lib: &Library, data: &ComplianceData, today: Date) -> Plan
             if existing.iter().any(|o| o.state == ObligationState::Open) {
                 continue;
             }
-            let first_due = existing
-                .iter()
-                .filter_map(|o| parse_date(&o.due_on))
-                .min();
+            let first_due = existing.iter().filter_map(|o| parse_date(&o.due_on)).min();
             // A waived instance covers its cycle as if done on its due date.
             let last_done = existing
                 .iter()
@@ -208,7 +205,8 @@ pub fn plan_recurring(lib: &Library, data: &ComplianceData, today: Date) -> Plan
                 (Some(first), done) => next_due(rule, first, done),
                 (None, _) => today + time::Duration::days(FIRST_DUE_GRACE_DAYS),
             };
-            plan.create.push(blank(lib, t, app, due, today, "schedule".into(), None));
+            plan.create
+                .push(blank(lib, t, app, due, today, "schedule".into(), None));
         }
     }
     // Open instances of apps no longer in use or no longer held to them.
@@ -216,8 +214,12 @@ pub fn plan_recurring(lib: &Library, data: &ComplianceData, today: Date) -> Plan
         if o.state != ObligationState::Open {
             continue;
         }
-        let Some(app_id) = o.app_id.as_deref() else { continue };
-        let Some(t) = lib.template_q(&o.template) else { continue };
+        let Some(app_id) = o.app_id.as_deref() else {
+            continue;
+        };
+        let Some(t) = lib.template_q(&o.template) else {
+            continue;
+        };
         let keep = apps
             .get(app_id)
             .is_some_and(|a| is_active(a.state) && template_applies(lib, t, a));
@@ -271,12 +273,16 @@ pub fn on_event(
     event: ComplianceEvent<'_>,
     today: Date,
 ) -> Vec<Obligation> {
-    let (trigger, base, note, apps): (String, Option<Date>, Option<String>, Vec<&App>) = match event {
+    let (trigger, base, note, apps): (String, Option<Date>, Option<String>, Vec<&App>) = match event
+    {
         ComplianceEvent::MajorIncident(i) => (
             format!("incident:{}", i.id),
             parse_date(&i.detected_on),
             Some(format!("{}（{}）", i.title, i.severity.label_zh())),
-            data.apps.iter().filter(|a| Some(&a.id) == i.app_id.as_ref()).collect(),
+            data.apps
+                .iter()
+                .filter(|a| Some(&a.id) == i.app_id.as_ref())
+                .collect(),
         ),
         ComplianceEvent::OsRelease(os) => (
             format!("os_release:{}", os.id),
@@ -301,9 +307,15 @@ pub fn on_event(
         ),
         ComplianceEvent::CounterfeitConfirmed(c) => (
             format!("counterfeit_case:{}", c.id),
-            c.confirmed_on.as_deref().and_then(parse_date).or(Some(today)),
+            c.confirmed_on
+                .as_deref()
+                .and_then(parse_date)
+                .or(Some(today)),
             Some(c.counterfeit_name.clone()),
-            data.apps.iter().filter(|a| Some(&a.id) == c.app_id.as_ref()).collect(),
+            data.apps
+                .iter()
+                .filter(|a| Some(&a.id) == c.app_id.as_ref())
+                .collect(),
         ),
     };
     let base = base.unwrap_or(today);
@@ -313,7 +325,9 @@ pub fn on_event(
         .iter()
         .filter(|t| t.on.as_deref() == Some(event.name()))
     {
-        let Some(due_in) = t.due_after_event else { continue };
+        let Some(due_in) = t.due_after_event else {
+            continue;
+        };
         let mut due = match due_in {
             DueIn::Days(n) => base + time::Duration::days(i64::from(n)),
             DueIn::WorkingDays(n) => calendar.add_working_days(base, n).date,
@@ -329,10 +343,20 @@ pub fn on_event(
                 continue;
             }
             let exists = data.obligations.iter().any(|o| {
-                o.template == q && o.triggered_by == trigger && o.app_id.as_deref() == Some(app.id.as_str())
+                o.template == q
+                    && o.triggered_by == trigger
+                    && o.app_id.as_deref() == Some(app.id.as_str())
             });
             if !exists {
-                out.push(blank(lib, t, Some(app), due, today, trigger.clone(), note.clone()));
+                out.push(blank(
+                    lib,
+                    t,
+                    Some(app),
+                    due,
+                    today,
+                    trigger.clone(),
+                    note.clone(),
+                ));
             }
         }
     }
@@ -382,8 +406,12 @@ pub fn due_notices(lib: &Library, obligations: &[Obligation], today: Date) -> Ve
         .iter()
         .filter(|o| o.state == ObligationState::Open)
     {
-        let Some(t) = lib.template_q(&o.template) else { continue };
-        let Some(due) = parse_date(&o.due_on) else { continue };
+        let Some(t) = lib.template_q(&o.template) else {
+            continue;
+        };
+        let Some(due) = parse_date(&o.due_on) else {
+            continue;
+        };
         let left = (due - today).whole_days();
         let reminded = o.reminded_on.as_deref().and_then(parse_date);
         let push = |kind, out: &mut Vec<Notice>| {
@@ -468,8 +496,16 @@ mod tests {
         assert!(for_a1.contains(&"nfra-2024-99/risk-assessment"));
         assert!(for_a1.contains(&"nfra-2024-99/mlps-test-l3"));
         assert!(!for_a1.contains(&"nfra-2024-99/mlps-test-l4"));
-        assert!(!for_a1.contains(&"nfra-2024-99/outsourcing-review"), "not third-party run");
-        assert!(plan.create.iter().all(|o| o.app_id.as_deref() != Some("a2")), "a proposal owes nothing");
+        assert!(
+            !for_a1.contains(&"nfra-2024-99/outsourcing-review"),
+            "not third-party run"
+        );
+        assert!(
+            plan.create
+                .iter()
+                .all(|o| o.app_id.as_deref() != Some("a2")),
+            "a proposal owes nothing"
+        );
         assert_eq!(
             plan.create.iter().filter(|o| o.app_id.is_none()).count(),
             1,
@@ -486,7 +522,13 @@ mod tests {
         // The app retires: its open duties are cancelled.
         data.apps[0].state = AppState::Retired;
         let gone = plan_recurring(&lib, &data, today);
-        assert_eq!(gone.cancel.len(), data.obligations.iter().filter(|o| o.app_id.is_some()).count());
+        assert_eq!(
+            gone.cancel.len(),
+            data.obligations
+                .iter()
+                .filter(|o| o.app_id.is_some())
+                .count()
+        );
     }
 
     #[test]
@@ -497,10 +539,26 @@ mod tests {
             apps: vec![app("a1", AppForm::Android, AppState::Live)],
             ..Default::default()
         };
-        let mut ra = blank(&lib, lib.template("risk-assessment").unwrap(), Some(&data.apps[0]), d("2026-03-31"), today, "schedule".into(), None);
+        let mut ra = blank(
+            &lib,
+            lib.template("risk-assessment").unwrap(),
+            Some(&data.apps[0]),
+            d("2026-03-31"),
+            today,
+            "schedule".into(),
+            None,
+        );
         ra.id = "ra".into();
         complete(&mut ra, d("2026-05-20"), "li", &["ev1".into()]);
-        let mut ci = blank(&lib, lib.template("compliance-inspection").unwrap(), Some(&data.apps[0]), d("2026-03-31"), today, "schedule".into(), None);
+        let mut ci = blank(
+            &lib,
+            lib.template("compliance-inspection").unwrap(),
+            Some(&data.apps[0]),
+            d("2026-03-31"),
+            today,
+            "schedule".into(),
+            None,
+        );
         ci.id = "ci".into();
         complete(&mut ci, d("2026-05-20"), "li", &[]);
         assert_eq!(status(&ra, today), ObligationStatus::DoneLate { days: 50 });
@@ -543,7 +601,13 @@ mod tests {
             closed_on: None,
             version: 1,
         };
-        let opened = on_event(&lib, &data, &cal, ComplianceEvent::MajorIncident(&incident), d("2026-09-30"));
+        let opened = on_event(
+            &lib,
+            &data,
+            &cal,
+            ComplianceEvent::MajorIncident(&incident),
+            d("2026-09-30"),
+        );
         let due: BTreeMap<&str, &str> = opened
             .iter()
             .map(|o| (o.template.as_str(), o.due_on.as_str()))
@@ -559,7 +623,16 @@ mod tests {
             obligations: opened,
             ..data
         };
-        assert!(on_event(&lib, &data2, &cal, ComplianceEvent::MajorIncident(&incident), d("2026-10-01")).is_empty());
+        assert!(
+            on_event(
+                &lib,
+                &data2,
+                &cal,
+                ComplianceEvent::MajorIncident(&incident),
+                d("2026-10-01")
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -567,12 +640,26 @@ mod tests {
         let lib = lib();
         let a = app("a1", AppForm::Android, AppState::Live);
         let t = lib.template("risk-assessment").unwrap();
-        let mut o = blank(&lib, t, Some(&a), d("2026-12-31"), d("2026-01-01"), "schedule".into(), None);
+        let mut o = blank(
+            &lib,
+            t,
+            Some(&a),
+            d("2026-12-31"),
+            d("2026-01-01"),
+            "schedule".into(),
+            None,
+        );
         o.id = "o".into();
         let kinds = |o: &Obligation, day: &str| -> Vec<NoticeKind> {
-            due_notices(&lib, std::slice::from_ref(o), d(day)).into_iter().map(|n| n.kind).collect()
+            due_notices(&lib, std::slice::from_ref(o), d(day))
+                .into_iter()
+                .map(|n| n.kind)
+                .collect()
         };
-        assert!(kinds(&o, "2026-11-01").is_empty(), "outside the 30-day window");
+        assert!(
+            kinds(&o, "2026-11-01").is_empty(),
+            "outside the 30-day window"
+        );
         assert_eq!(kinds(&o, "2026-12-01"), vec![NoticeKind::Reminder]);
         o.reminded_on = Some("2026-12-01".into());
         assert!(kinds(&o, "2026-12-15").is_empty(), "reminded already");

@@ -77,18 +77,22 @@ impl ReportContext<'_> {
         }
     }
     fn base(&self, title_zh: &str, title_en: &str) -> Document {
-        Document::new(self.lang, self.t(title_zh, title_en), self.generated_at.clone())
-            .meta(self.t("机构", "Institution"), self.institution())
-            .meta(
-                self.t("依据", "Basis"),
-                format!(
-                    "{}（{}，数据版本 {}）",
-                    self.library.library.reference,
-                    self.library.library.published,
-                    self.library.library.data_version
-                ),
-            )
-            .meta(self.t("截至", "As of"), format_date(self.today))
+        Document::new(
+            self.lang,
+            self.t(title_zh, title_en),
+            self.generated_at.clone(),
+        )
+        .meta(self.t("机构", "Institution"), self.institution())
+        .meta(
+            self.t("依据", "Basis"),
+            format!(
+                "{}（{}，数据版本 {}）",
+                self.library.library.reference,
+                self.library.library.published,
+                self.library.library.data_version
+            ),
+        )
+        .meta(self.t("截至", "As of"), format_date(self.today))
     }
 }
 
@@ -122,7 +126,11 @@ pub fn ledger_report(cx: &ReportContext<'_>) -> Document {
     let forms: Vec<_> = appgov_ledger::AppForm::ALL.to_vec();
     let by_form: Vec<u64> = forms
         .iter()
-        .map(|f| apps.iter().filter(|a| a.form == *f && is_active(a.state)).count() as u64)
+        .map(|f| {
+            apps.iter()
+                .filter(|a| a.form == *f && is_active(a.state))
+                .count() as u64
+        })
         .collect();
     let mut table = Table::with_columns(
         cx.t("移动应用台账", "Mobile app ledger"),
@@ -154,7 +162,11 @@ pub fn ledger_report(cx: &ReportContext<'_>) -> Document {
         let filing = d
             .filings
             .iter()
-            .find(|f| f.app_id == a.id && f.kind == FilingKind::MiitApp && f.state == FilingState::Approved)
+            .find(|f| {
+                f.app_id == a.id
+                    && f.kind == FilingKind::MiitApp
+                    && f.state == FilingState::Approved
+            })
             .and_then(|f| f.number.clone())
             .unwrap_or_default();
         let channels: Vec<&str> = d
@@ -175,7 +187,13 @@ pub fn ledger_report(cx: &ReportContext<'_>) -> Document {
             AppState::Retired | AppState::Archived | AppState::Rejected => Tone::NotApplicable,
             _ => Tone::Neutral,
         };
-        let yes_no = |b: bool| if b { cx.t("是", "yes") } else { cx.t("否", "no") };
+        let yes_no = |b: bool| {
+            if b {
+                cx.t("是", "yes")
+            } else {
+                cx.t("否", "no")
+            }
+        };
         let filing_cell = if filing.is_empty()
             && crate::library::packaged(a.form)
             && crate::checks::is_serving(a.state)
@@ -218,11 +236,22 @@ pub fn ledger_report(cx: &ReportContext<'_>) -> Document {
             "The ledger of every mobile app that article 2 of the notice requires",
         ))
         .figures(vec![
-            Figure::new(cx.t("台账应用", "Apps in the ledger"), apps.len().to_string(), Tone::Neutral),
-            Figure::new(cx.t("在用应用", "Apps in use"), in_use.to_string(), Tone::Good),
+            Figure::new(
+                cx.t("台账应用", "Apps in the ledger"),
+                apps.len().to_string(),
+                Tone::Neutral,
+            ),
+            Figure::new(
+                cx.t("在用应用", "Apps in use"),
+                in_use.to_string(),
+                Tone::Good,
+            ),
             Figure::new(
                 cx.t("重要信息系统", "Important systems"),
-                apps.iter().filter(|a| a.important_system && is_active(a.state)).count().to_string(),
+                apps.iter()
+                    .filter(|a| a.important_system && is_active(a.state))
+                    .count()
+                    .to_string(),
                 Tone::Neutral,
             ),
         ])
@@ -252,7 +281,13 @@ pub fn matrix_report(cx: &ReportContext<'_>) -> Document {
             let reason = c
                 .reasons
                 .iter()
-                .map(|r| if lang == "en" { r.en.clone() } else { r.zh.clone() })
+                .map(|r| {
+                    if lang == "en" {
+                        r.en.clone()
+                    } else {
+                        r.zh.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join("；");
             let mut cell = Cell::status(tone_of(c.value), c.value.label(lang));
@@ -265,7 +300,13 @@ pub fn matrix_report(cx: &ReportContext<'_>) -> Document {
     }
     let mut legend = Table::new(
         cx.t("要求清单", "Requirements"),
-        [cx.t("编号", "Ref."), cx.t("条款", "Article"), cx.t("要求", "Requirement"), cx.t("不符合", "Non-compliant"), cx.t("符合", "Compliant")],
+        [
+            cx.t("编号", "Ref."),
+            cx.t("条款", "Article"),
+            cx.t("要求", "Requirement"),
+            cx.t("不符合", "Non-compliant"),
+            cx.t("符合", "Compliant"),
+        ],
     )
     .sheet_name(cx.t("要求清单", "Requirements"));
     for r in &reqs {
@@ -275,13 +316,22 @@ pub fn matrix_report(cx: &ReportContext<'_>) -> Document {
             Cell::text(r.short()),
             Cell::text(format!("{}{}", cx.t("第", "Art. "), r.article) + cx.t("条", "")),
             Cell::text(format!("{}：{}", r.title(lang), r.text(lang))),
-            Cell::count(n("non_compliant")).with_tone(if n("non_compliant") > 0 { Tone::Bad } else { Tone::Neutral }),
+            Cell::count(n("non_compliant")).with_tone(if n("non_compliant") > 0 {
+                Tone::Bad
+            } else {
+                Tone::Neutral
+            }),
             Cell::count(n("compliant")),
         ]);
     }
     let mut findings = Table::new(
         cx.t("台账检查发现", "Ledger check findings"),
-        [cx.t("检查", "Check"), cx.t("严重程度", "Severity"), cx.t("应用", "App"), cx.t("说明", "Finding")],
+        [
+            cx.t("检查", "Check"),
+            cx.t("严重程度", "Severity"),
+            cx.t("应用", "App"),
+            cx.t("说明", "Finding"),
+        ],
     )
     .sheet_name(cx.t("台账检查", "Findings"));
     for f in cx.findings {
@@ -338,9 +388,15 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
     let apps_in_use: Vec<_> = d.apps.iter().filter(|a| is_active(a.state)).collect();
     let summary = m.summary();
     let mut doc = cx
-        .base("移动应用年度风险评估报告", "Annual mobile-app risk assessment report")
+        .base(
+            "移动应用年度风险评估报告",
+            "Annual mobile-app risk assessment report",
+        )
         .subtitle(format!("{year} {}", cx.t("年度", "")).trim().to_string())
-        .meta(cx.t("评估期间", "Period"), format!("{year}-01-01 — {year}-12-31"));
+        .meta(
+            cx.t("评估期间", "Period"),
+            format!("{year}-01-01 — {year}-12-31"),
+        );
     // 1. scope
     doc = doc.heading(1, cx.t("一、评估范围", "1. Scope")).paragraph(match cx.lang {
         Language::Zh => format!(
@@ -390,7 +446,11 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
     let by_article = cx.library.by_article();
     let articles: Vec<u32> = by_article.keys().copied().collect();
     let mut counts: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
-    for v in [CellValue::NonCompliant, CellValue::Partial, CellValue::Compliant] {
+    for v in [
+        CellValue::NonCompliant,
+        CellValue::Partial,
+        CellValue::Compliant,
+    ] {
         counts.insert(
             v.key(),
             articles
@@ -398,7 +458,13 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
                 .map(|a| {
                     by_article[a]
                         .iter()
-                        .map(|r| m.totals.get(&r.id).and_then(|t| t.get(v.key())).copied().unwrap_or(0) as u64)
+                        .map(|r| {
+                            m.totals
+                                .get(&r.id)
+                                .and_then(|t| t.get(v.key()))
+                                .copied()
+                                .unwrap_or(0) as u64
+                        })
                         .sum()
                 })
                 .collect(),
@@ -406,27 +472,52 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
     }
     let mut chart = BarChart::new(
         cx.t("各条款符合情况", "Results by article"),
-        articles.iter().map(|a| format!("{}{a}{}", cx.t("第", "A"), cx.t("条", ""))),
+        articles
+            .iter()
+            .map(|a| format!("{}{a}{}", cx.t("第", "A"), cx.t("条", ""))),
     );
-    for v in [CellValue::NonCompliant, CellValue::Partial, CellValue::Compliant] {
-        chart = chart.series(Series::new(v.label(lang), counts[v.key()].clone()).with_tone(tone_of(v)));
+    for v in [
+        CellValue::NonCompliant,
+        CellValue::Partial,
+        CellValue::Compliant,
+    ] {
+        chart =
+            chart.series(Series::new(v.label(lang), counts[v.key()].clone()).with_tone(tone_of(v)));
     }
-    doc = doc.heading(1, cx.t("四、按条款的符合情况", "4. Results by article")).chart(chart);
+    doc = doc
+        .heading(1, cx.t("四、按条款的符合情况", "4. Results by article"))
+        .chart(chart);
     // 5. obligations
     let mut ob = Table::new(
-        cx.t("逾期或年内到期的合规义务", "Obligations overdue or due this year"),
-        [cx.t("应用", "App"), cx.t("义务", "Duty"), cx.t("到期日", "Due"), cx.t("状态", "Status")],
+        cx.t(
+            "逾期或年内到期的合规义务",
+            "Obligations overdue or due this year",
+        ),
+        [
+            cx.t("应用", "App"),
+            cx.t("义务", "Duty"),
+            cx.t("到期日", "Due"),
+            cx.t("状态", "Status"),
+        ],
     )
     .sheet_name(cx.t("合规义务", "Obligations"));
     let mut obs: Vec<_> = d
         .obligations
         .iter()
-        .filter(|o| o.state != ObligationState::Cancelled && (in_year(&o.due_on) || matches!(status(o, cx.today), ObligationStatus::Overdue { .. })))
+        .filter(|o| {
+            o.state != ObligationState::Cancelled
+                && (in_year(&o.due_on)
+                    || matches!(status(o, cx.today), ObligationStatus::Overdue { .. }))
+        })
         .collect();
     obs.sort_by(|a, b| a.due_on.cmp(&b.due_on));
     for o in obs {
         let s = status(o, cx.today);
-        let title = cx.library.template_q(&o.template).map(|t| t.title(lang).to_string()).unwrap_or_else(|| o.template.clone());
+        let title = cx
+            .library
+            .template_q(&o.template)
+            .map(|t| t.title(lang).to_string())
+            .unwrap_or_else(|| o.template.clone());
         ob.push_row(vec![
             Cell::text(cx.app_name(o.app_id.as_deref())),
             Cell::text(title),
@@ -434,11 +525,19 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
             Cell::status(status_tone(s), s.label(lang)),
         ]);
     }
-    doc = doc.heading(1, cx.t("五、合规义务履行", "5. Obligations")).table(ob);
+    doc = doc
+        .heading(1, cx.t("五、合规义务履行", "5. Obligations"))
+        .table(ob);
     // 6. incidents and counterfeits
     let mut inc = Table::new(
         cx.t("风险事件", "Incidents"),
-        [cx.t("应用", "App"), cx.t("事件", "Incident"), cx.t("等级", "Severity"), cx.t("发现日期", "Detected"), cx.t("报告监管", "Reported")],
+        [
+            cx.t("应用", "App"),
+            cx.t("事件", "Incident"),
+            cx.t("等级", "Severity"),
+            cx.t("发现日期", "Detected"),
+            cx.t("报告监管", "Reported"),
+        ],
     )
     .sheet_name(cx.t("风险事件", "Incidents"));
     for i in d.incidents.iter().filter(|i| in_year(&i.detected_on)) {
@@ -450,14 +549,26 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
         inc.push_row(vec![
             Cell::text(cx.app_name(i.app_id.as_deref())),
             Cell::text(i.title.clone()),
-            Cell::status(if i.severity.is_major() { Tone::Bad } else { Tone::Neutral }, cx.term(i.severity)),
+            Cell::status(
+                if i.severity.is_major() {
+                    Tone::Bad
+                } else {
+                    Tone::Neutral
+                },
+                cx.term(i.severity),
+            ),
             Cell::text(i.detected_on.clone()),
             reported,
         ]);
     }
     let mut cf = Table::new(
         cx.t("仿冒应用处置", "Counterfeit cases"),
-        [cx.t("被仿冒应用", "App"), cx.t("仿冒应用", "Counterfeit"), cx.t("发现日期", "Detected"), cx.t("处置状态", "State")],
+        [
+            cx.t("被仿冒应用", "App"),
+            cx.t("仿冒应用", "Counterfeit"),
+            cx.t("发现日期", "Detected"),
+            cx.t("处置状态", "State"),
+        ],
     )
     .sheet_name(cx.t("仿冒处置", "Counterfeits"));
     for c in d.counterfeits.iter().filter(|c| in_year(&c.detected_on)) {
@@ -473,9 +584,19 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
             Cell::status(tone, cx.term(c.state)),
         ]);
     }
-    doc = doc.heading(1, cx.t("六、风险事件与仿冒应用", "6. Incidents and counterfeits")).table(inc).table(cf);
+    doc = doc
+        .heading(
+            1,
+            cx.t("六、风险事件与仿冒应用", "6. Incidents and counterfeits"),
+        )
+        .table(inc)
+        .table(cf);
     // 7. complaints
-    let complaints: Vec<_> = d.complaints.iter().filter(|c| in_year(&c.received_on)).collect();
+    let complaints: Vec<_> = d
+        .complaints
+        .iter()
+        .filter(|c| in_year(&c.received_on))
+        .collect();
     let late = complaints
         .iter()
         .filter(|c| match (&c.handled_on, c.state) {
@@ -484,46 +605,98 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
             _ => false,
         })
         .count();
-    doc = doc.heading(1, cx.t("七、投诉与个人信息请求", "7. Complaints and PI requests")).figures(vec![
-        Figure::new(cx.t("受理", "Received"), complaints.len().to_string(), Tone::Neutral),
-        Figure::new(
-            cx.t("超过15个工作日", "Past 15 working days"),
-            late.to_string(),
-            if late > 0 { Tone::Bad } else { Tone::Good },
-        ),
-    ]);
+    doc = doc
+        .heading(
+            1,
+            cx.t("七、投诉与个人信息请求", "7. Complaints and PI requests"),
+        )
+        .figures(vec![
+            Figure::new(
+                cx.t("受理", "Received"),
+                complaints.len().to_string(),
+                Tone::Neutral,
+            ),
+            Figure::new(
+                cx.t("超过15个工作日", "Past 15 working days"),
+                late.to_string(),
+                if late > 0 { Tone::Bad } else { Tone::Good },
+            ),
+        ]);
     // 8. exceptions
     let mut ex = Table::new(
         cx.t("例外与风险接受", "Exceptions and risk acceptances"),
-        [cx.t("应用", "App"), cx.t("要求", "Requirement"), cx.t("类型", "Kind"), cx.t("状态", "State"), cx.t("有效至", "Until"), cx.t("理由", "Reason")],
+        [
+            cx.t("应用", "App"),
+            cx.t("要求", "Requirement"),
+            cx.t("类型", "Kind"),
+            cx.t("状态", "State"),
+            cx.t("有效至", "Until"),
+            cx.t("理由", "Reason"),
+        ],
     )
     .sheet_name(cx.t("例外", "Exceptions"));
     for e in &d.exceptions {
-        let tone = if e.state == ExceptionState::Approved { Tone::Warn } else { Tone::Neutral };
+        let tone = if e.state == ExceptionState::Approved {
+            Tone::Warn
+        } else {
+            Tone::Neutral
+        };
         ex.push_row(vec![
             Cell::text(cx.app_name(e.app_id.as_deref())),
-            Cell::text(cx.library.requirement(&e.requirement_id).map(|r| r.short()).unwrap_or_else(|| e.requirement_id.clone())),
+            Cell::text(
+                cx.library
+                    .requirement(&e.requirement_id)
+                    .map(|r| r.short())
+                    .unwrap_or_else(|| e.requirement_id.clone()),
+            ),
             Cell::text(cx.term(e.kind)),
             Cell::status(tone, cx.term(e.state)),
             Cell::text(e.expires_on.clone()),
             Cell::text(e.reason.clone()),
         ]);
     }
-    doc = doc.heading(1, cx.t("八、例外与风险接受", "8. Exceptions and risk acceptances")).table(ex);
+    doc = doc
+        .heading(
+            1,
+            cx.t("八、例外与风险接受", "8. Exceptions and risk acceptances"),
+        )
+        .table(ex);
     // 9. per-app assessments, against the baseline
     let mut pa = Table::new(
-        cx.t("各应用评估结果（与上年基线比较）", "Per-app results against last year's baseline"),
-        [cx.t("应用", "App"), cx.t("评估", "Assessment"), cx.t("状态", "State"), cx.t("符合", "Compliant"), cx.t("部分符合", "Partial"), cx.t("不符合", "Non-compliant"), cx.t("沿用基线未复核", "Carried forward"), cx.t("较上年变化", "Change vs last year")],
+        cx.t(
+            "各应用评估结果（与上年基线比较）",
+            "Per-app results against last year's baseline",
+        ),
+        [
+            cx.t("应用", "App"),
+            cx.t("评估", "Assessment"),
+            cx.t("状态", "State"),
+            cx.t("符合", "Compliant"),
+            cx.t("部分符合", "Partial"),
+            cx.t("不符合", "Non-compliant"),
+            cx.t("沿用基线未复核", "Carried forward"),
+            cx.t("较上年变化", "Change vs last year"),
+        ],
     )
     .sheet_name(cx.t("年度评估", "Assessments"));
-    for a in d.assessments.iter().filter(|a| a.kind == AssessmentKind::AnnualRiskAssessment && a.period == year.to_string()) {
-        let rs: Vec<_> = d.results.iter().filter(|r| r.assessment_id == a.id).collect();
+    for a in d
+        .assessments
+        .iter()
+        .filter(|a| a.kind == AssessmentKind::AnnualRiskAssessment && a.period == year.to_string())
+    {
+        let rs: Vec<_> = d
+            .results
+            .iter()
+            .filter(|r| r.assessment_id == a.id)
+            .collect();
         let n = |v: ResultValue| rs.iter().filter(|r| r.result == v).count();
         let carried = rs.iter().filter(|r| r.carried_forward).count();
-        let base_bad = a
-            .baseline_id
-            .as_deref()
-            .map(|b| d.results.iter().filter(|r| r.assessment_id == b && r.result == ResultValue::NonCompliant).count());
+        let base_bad = a.baseline_id.as_deref().map(|b| {
+            d.results
+                .iter()
+                .filter(|r| r.assessment_id == b && r.result == ResultValue::NonCompliant)
+                .count()
+        });
         let change = match base_bad {
             Some(b) => {
                 let now = n(ResultValue::NonCompliant) as i64 - b as i64;
@@ -537,37 +710,70 @@ pub fn annual_risk_assessment_report(cx: &ReportContext<'_>, year: i32) -> Docum
         pa.push_row(vec![
             Cell::text(cx.app_name(a.app_id.as_deref())),
             Cell::text(a.title.clone()),
-            Cell::status(if a.state == AssessmentState::Completed { Tone::Good } else { Tone::Warn }, cx.term(a.state)),
+            Cell::status(
+                if a.state == AssessmentState::Completed {
+                    Tone::Good
+                } else {
+                    Tone::Warn
+                },
+                cx.term(a.state),
+            ),
             Cell::count(n(ResultValue::Compliant) as u64),
             Cell::count(n(ResultValue::Partial) as u64),
-            Cell::count(n(ResultValue::NonCompliant) as u64).with_tone(if n(ResultValue::NonCompliant) > 0 { Tone::Bad } else { Tone::Neutral }),
+            Cell::count(n(ResultValue::NonCompliant) as u64).with_tone(
+                if n(ResultValue::NonCompliant) > 0 {
+                    Tone::Bad
+                } else {
+                    Tone::Neutral
+                },
+            ),
             Cell::count(carried as u64),
             Cell::text(change),
         ]);
     }
-    doc = doc.heading(1, cx.t("九、各应用评估", "9. Assessments per app")).table(pa);
+    doc = doc
+        .heading(1, cx.t("九、各应用评估", "9. Assessments per app"))
+        .table(pa);
     // 10. what to fix
     let mut fix = Table::new(
         cx.t("整改事项", "To fix"),
-        [cx.t("应用", "App"), cx.t("要求", "Requirement"), cx.t("原因", "Why")],
+        [
+            cx.t("应用", "App"),
+            cx.t("要求", "Requirement"),
+            cx.t("原因", "Why"),
+        ],
     )
     .sheet_name(cx.t("整改事项", "To fix"));
     for row in &m.rows {
-        for c in row.cells.iter().filter(|c| c.value == CellValue::NonCompliant) {
+        for c in row
+            .cells
+            .iter()
+            .filter(|c| c.value == CellValue::NonCompliant)
+        {
             let r = cx.library.requirement(&c.requirement_id);
             fix.push_row(vec![
                 Cell::text(row.app_name.clone()),
-                Cell::text(r.map(|r| format!("{} {}", r.short(), r.title(lang))).unwrap_or_default()),
+                Cell::text(
+                    r.map(|r| format!("{} {}", r.short(), r.title(lang)))
+                        .unwrap_or_default(),
+                ),
                 Cell::status(
                     Tone::Bad,
                     c.reasons
                         .iter()
-                        .map(|x| if lang == "en" { x.en.clone() } else { x.zh.clone() })
+                        .map(|x| {
+                            if lang == "en" {
+                                x.en.clone()
+                            } else {
+                                x.zh.clone()
+                            }
+                        })
                         .collect::<Vec<_>>()
                         .join("；"),
                 ),
             ]);
         }
     }
-    doc.heading(1, cx.t("十、整改建议", "10. What to fix")).table(fix)
+    doc.heading(1, cx.t("十、整改建议", "10. What to fix"))
+        .table(fix)
 }

@@ -1,9 +1,10 @@
 //! The records the compliance engine judges, loaded by the store in one go.
 
 use appgov_ledger::{
-    AccessGrant, Agreement, App, AppIdentity, Assessment, AssessmentResult, Complaint, CounterfeitCase, Drill,
-    Evidence, EvidenceRequest, EvidenceRevision, Filing, Incident, Listing, Obligation, OrgNode,
-    OsRelease, Person, PublishingAccount, Release, ReleaseFinding, RiskException, Transition,
+    AccessGrant, Agreement, App, AppIdentity, Assessment, AssessmentResult, Complaint,
+    CounterfeitCase, Drill, Evidence, EvidenceRequest, EvidenceRevision, Filing, Incident, Listing,
+    Obligation, OrgNode, OsRelease, Person, PublishingAccount, Release, ReleaseFinding,
+    RiskException, Transition,
 };
 use serde::Serialize;
 

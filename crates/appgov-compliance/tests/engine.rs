@@ -73,16 +73,34 @@ fn admitted(app_id: &str) -> Transition {
 
 /// A bank with a well-kept app, one with gaps, a staff app, and registers.
 fn ledger() -> ComplianceData {
-    let mut good = app("a-good", "掌上银行", AppForm::Android, AppState::Live, UserSegment::Retail);
+    let mut good = app(
+        "a-good",
+        "掌上银行",
+        AppForm::Android,
+        AppState::Live,
+        UserSegment::Retail,
+    );
     good.important_system = true;
-    let mut gaps = app("a-gaps", "信用卡<script>", AppForm::Android, AppState::Live, UserSegment::Retail);
+    let mut gaps = app(
+        "a-gaps",
+        "信用卡<script>",
+        AppForm::Android,
+        AppState::Live,
+        UserSegment::Retail,
+    );
     gaps.responsible_person_id = Some("gone".into());
     gaps.data_owner_id = None;
     gaps.elderly_mode = false;
     gaps.minors_policy = None;
     gaps.mlps_level = None;
     gaps.third_party_operated = true;
-    let staff = app("a-staff", "移动办公", AppForm::WechatMini, AppState::Live, UserSegment::Staff);
+    let staff = app(
+        "a-staff",
+        "移动办公",
+        AppForm::WechatMini,
+        AppState::Live,
+        UserSegment::Staff,
+    );
     let filing = |app_id: &str, kind, state, number: Option<&str>| Filing {
         id: format!("f-{app_id}-{kind:?}"),
         app_id: app_id.into(),
@@ -99,8 +117,18 @@ fn ledger() -> ComplianceData {
         people: vec![person("wang", "王立新"), person("wu", "吴磊")],
         transitions: vec![admitted("a-good"), admitted("a-staff")],
         filings: vec![
-            filing("a-good", FilingKind::MiitApp, FilingState::Approved, Some("沪ICP备2024000001号-1A")),
-            filing("a-good", FilingKind::ImportantSystem, FilingState::Submitted, None),
+            filing(
+                "a-good",
+                FilingKind::MiitApp,
+                FilingState::Approved,
+                Some("沪ICP备2024000001号-1A"),
+            ),
+            filing(
+                "a-good",
+                FilingKind::ImportantSystem,
+                FilingState::Submitted,
+                None,
+            ),
         ],
         accounts: vec![PublishingAccount {
             id: "acc-vendor".into(),
@@ -191,22 +219,38 @@ fn builtin_library_covers_every_article_and_check() {
         let m = r.meta();
         assert!(mapped.contains(m.id), "{} satisfies no requirement", m.id);
         assert!(m.id.starts_with("GOV-"));
-        let (zh, en) = m.doc.split_once("<!-- en -->").expect("doc in both languages");
+        let (zh, en) = m
+            .doc
+            .split_once("<!-- en -->")
+            .expect("doc in both languages");
         for h in ["## 检查内容", "## 为何重要", "## 修复", "## 依据"] {
             assert!(zh.contains(h), "{}: {h}", m.id);
         }
-        for h in ["## What it does", "## Why it matters", "## Fix", "## References"] {
+        for h in [
+            "## What it does",
+            "## Why it matters",
+            "## Fix",
+            "## References",
+        ] {
             assert!(en.contains(h), "{}: {h}", m.id);
         }
         // References name the articles the check claims.
         for a in m.articles {
-            assert!(en.contains(&a.to_string()), "{} doc does not cite article {a}", m.id);
+            assert!(
+                en.contains(&a.to_string()),
+                "{} doc does not cite article {a}",
+                m.id
+            );
         }
     }
     let ids: BTreeSet<&str> = LEDGER_RULES.iter().map(|r| r.meta().id).collect();
     assert_eq!(ids.len(), LEDGER_RULES.len(), "ledger check ids are unique");
     for t in &lib.obligations {
-        assert!(t.recurrence.is_some() || t.due_after_event.is_some(), "{}", t.id);
+        assert!(
+            t.recurrence.is_some() || t.due_after_event.is_some(),
+            "{}",
+            t.id
+        );
         assert!(!t.evidence_kinds.is_empty());
     }
 }
@@ -215,8 +259,16 @@ fn builtin_library_covers_every_article_and_check() {
 fn library_refuses_dangling_references() {
     let text = NFRA
         .replacen("\"PKG-019\"", "\"PKG-999\"", 1)
-        .replacen("evidence = [\"pentest_report\"]", "evidence = [\"selfie\"]", 1)
-        .replacen("ledger_checks = [\"GOV-002\"]", "ledger_checks = [\"GOV-777\"]", 1)
+        .replacen(
+            "evidence = [\"pentest_report\"]",
+            "evidence = [\"selfie\"]",
+            1,
+        )
+        .replacen(
+            "ledger_checks = [\"GOV-002\"]",
+            "ledger_checks = [\"GOV-777\"]",
+            1,
+        )
         .replacen("every = \"36 months\"", "every = \"3 years\"", 1)
         .replacen("sources = [\"notice\"]", "sources = [\"rumour\"]", 1);
     let err = Library::parse(&text, "broken.toml", &KnownIds::builtin()).unwrap_err();
@@ -225,10 +277,14 @@ fn library_refuses_dangling_references() {
         assert!(msg.contains(needle), "{needle} not named in: {msg}");
     }
     assert!(
-        Library::parse("schema = 1\n[library]\nid = 1", "x.toml", &KnownIds::builtin())
-            .unwrap_err()
-            .to_string()
-            .contains("x.toml")
+        Library::parse(
+            "schema = 1\n[library]\nid = 1",
+            "x.toml",
+            &KnownIds::builtin()
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("x.toml")
     );
 }
 
@@ -276,29 +332,55 @@ fn matrix_follows_obligations_evidence_and_exceptions() {
     let ra = "nfra-2024-99:a17.1";
     // Planned, not yet due, nothing done: no evidence either way.
     let m = judge(&data);
-    assert_eq!(m.cell(Some("a-good"), ra).unwrap().value, CellValue::NoEvidence);
+    assert_eq!(
+        m.cell(Some("a-good"), ra).unwrap().value,
+        CellValue::NoEvidence
+    );
     // Overdue.
     let idx = data
         .obligations
         .iter()
-        .position(|o| o.app_id.as_deref() == Some("a-good") && o.template.ends_with("/risk-assessment"))
+        .position(|o| {
+            o.app_id.as_deref() == Some("a-good") && o.template.ends_with("/risk-assessment")
+        })
         .unwrap();
     data.obligations[idx].due_on = "2026-11-01".into();
     let m = judge(&data);
     let cell = m.cell(Some("a-good"), ra).unwrap();
     assert_eq!(cell.value, CellValue::NonCompliant);
-    assert!(cell.reasons.iter().any(|r| r.zh.contains("逾期 31 天")), "{:?}", cell.reasons);
+    assert!(
+        cell.reasons.iter().any(|r| r.zh.contains("逾期 31 天")),
+        "{:?}",
+        cell.reasons
+    );
     // Done with evidence.
-    complete(&mut data.obligations[idx], d("2026-11-30"), "zheng", &["ev-1".into()]);
+    complete(
+        &mut data.obligations[idx],
+        d("2026-11-30"),
+        "zheng",
+        &["ev-1".into()],
+    );
     let m = judge(&data);
-    assert_eq!(m.cell(Some("a-good"), ra).unwrap().value, CellValue::Compliant);
+    assert_eq!(
+        m.cell(Some("a-good"), ra).unwrap().value,
+        CellValue::Compliant
+    );
     // The staff app is not held to customer-facing items; institution-wide
     // items are judged on the institution row only.
-    assert_eq!(m.cell(Some("a-staff"), "nfra-2024-99:a5.1").unwrap().value, CellValue::NotApplicable);
-    assert_eq!(m.cell(Some("a-good"), "nfra-2024-99:a1.1").unwrap().value, CellValue::NotApplicable);
+    assert_eq!(
+        m.cell(Some("a-staff"), "nfra-2024-99:a5.1").unwrap().value,
+        CellValue::NotApplicable
+    );
+    assert_eq!(
+        m.cell(Some("a-good"), "nfra-2024-99:a1.1").unwrap().value,
+        CellValue::NotApplicable
+    );
     // A failing ledger check, then an approved exception for it.
     let owners = "nfra-2024-99:a3.1";
-    assert_eq!(m.cell(Some("a-gaps"), owners).unwrap().value, CellValue::NonCompliant);
+    assert_eq!(
+        m.cell(Some("a-gaps"), owners).unwrap().value,
+        CellValue::NonCompliant
+    );
     data.exceptions.push(RiskException {
         id: "ex-1".into(),
         kind: ExceptionKind::Exception,
@@ -314,8 +396,14 @@ fn matrix_follows_obligations_evidence_and_exceptions() {
         version: 1,
     });
     let m = judge(&data);
-    assert_eq!(m.cell(Some("a-gaps"), owners).unwrap().value, CellValue::Accepted);
+    assert_eq!(
+        m.cell(Some("a-gaps"), owners).unwrap().value,
+        CellValue::Accepted
+    );
     // Expired: back to non-compliant.
     data.exceptions[0].expires_on = "2026-12-01".into();
-    assert_eq!(judge(&data).cell(Some("a-gaps"), owners).unwrap().value, CellValue::NonCompliant);
+    assert_eq!(
+        judge(&data).cell(Some("a-gaps"), owners).unwrap().value,
+        CellValue::NonCompliant
+    );
 }

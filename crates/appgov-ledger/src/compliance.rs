@@ -93,10 +93,16 @@ impl Obligation {
         required(&mut p, "template", &self.template);
         required(&mut p, "triggered_by", &self.triggered_by);
         if !is_date(&self.due_on) {
-            p.push(format!("due_on must be a date YYYY-MM-DD, got {:?}", self.due_on));
+            p.push(format!(
+                "due_on must be a date YYYY-MM-DD, got {:?}",
+                self.due_on
+            ));
         }
         if !is_date(&self.created_on) {
-            p.push(format!("created_on must be a date YYYY-MM-DD, got {:?}", self.created_on));
+            p.push(format!(
+                "created_on must be a date YYYY-MM-DD, got {:?}",
+                self.created_on
+            ));
         }
         date_field(&mut p, "completed_on", self.completed_on.as_deref());
         date_field(&mut p, "reminded_on", self.reminded_on.as_deref());
@@ -181,7 +187,10 @@ impl EvidenceRevision {
         required(&mut p, "file_name", &self.file_name);
         bounded(&mut p, "file_name", &self.file_name, 255);
         if !is_date(&self.effective_on) {
-            p.push(format!("effective_on must be a date YYYY-MM-DD, got {:?}", self.effective_on));
+            p.push(format!(
+                "effective_on must be a date YYYY-MM-DD, got {:?}",
+                self.effective_on
+            ));
         }
         date_field(&mut p, "expires_on", self.expires_on.as_deref());
         if let Some(e) = &self.expires_on
@@ -231,7 +240,10 @@ impl EvidenceRequest {
     fn validate(&self) -> Vec<String> {
         let mut p = Vec::new();
         bounded(&mut p, "message", &self.message, 2000);
-        for (f, v) in [("requested_on", &self.requested_on), ("due_on", &self.due_on)] {
+        for (f, v) in [
+            ("requested_on", &self.requested_on),
+            ("due_on", &self.due_on),
+        ] {
             if !is_date(v) {
                 p.push(format!("{f} must be a date YYYY-MM-DD, got {v:?}"));
             }
@@ -390,7 +402,10 @@ impl RiskException {
         required(&mut p, "reason", &self.reason);
         bounded(&mut p, "reason", &self.reason, 4000);
         if !is_date(&self.expires_on) {
-            p.push(format!("expires_on must be a date YYYY-MM-DD, got {:?}", self.expires_on));
+            p.push(format!(
+                "expires_on must be a date YYYY-MM-DD, got {:?}",
+                self.expires_on
+            ));
         }
         date_field(&mut p, "approved_on", self.approved_on.as_deref());
         if self.state == ExceptionState::Approved
@@ -457,7 +472,10 @@ impl Incident {
         let mut p = Vec::new();
         required(&mut p, "title", &self.title);
         bounded(&mut p, "title", &self.title, 300);
-        for (f, v) in [("occurred_on", &self.occurred_on), ("detected_on", &self.detected_on)] {
+        for (f, v) in [
+            ("occurred_on", &self.occurred_on),
+            ("detected_on", &self.detected_on),
+        ] {
             if !is_date(v) {
                 p.push(format!("{f} must be a date YYYY-MM-DD, got {v:?}"));
             }
@@ -465,7 +483,11 @@ impl Incident {
         if self.detected_on < self.occurred_on {
             p.push("detected_on is before occurred_on".into());
         }
-        date_field(&mut p, "regulator_reported_on", self.regulator_reported_on.as_deref());
+        date_field(
+            &mut p,
+            "regulator_reported_on",
+            self.regulator_reported_on.as_deref(),
+        );
         date_field(&mut p, "closed_on", self.closed_on.as_deref());
         if let Some(d) = &self.description {
             bounded(&mut p, "description", d, 20000);
@@ -504,7 +526,10 @@ impl Drill {
         required(&mut p, "scenario", &self.scenario);
         bounded(&mut p, "scenario", &self.scenario, 500);
         if !is_date(&self.planned_on) {
-            p.push(format!("planned_on must be a date YYYY-MM-DD, got {:?}", self.planned_on));
+            p.push(format!(
+                "planned_on must be a date YYYY-MM-DD, got {:?}",
+                self.planned_on
+            ));
         }
         date_field(&mut p, "held_on", self.held_on.as_deref());
         if self.state == DrillState::Held && self.held_on.is_none() {
@@ -638,19 +663,41 @@ impl CounterfeitCase {
         required(&mut p, "found_at", &self.found_at);
         bounded(&mut p, "found_at", &self.found_at, 1000);
         if !is_date(&self.detected_on) {
-            p.push(format!("detected_on must be a date YYYY-MM-DD, got {:?}", self.detected_on));
+            p.push(format!(
+                "detected_on must be a date YYYY-MM-DD, got {:?}",
+                self.detected_on
+            ));
         }
-        url_like(&mut p, "clarification_url", self.clarification_url.as_deref());
+        url_like(
+            &mut p,
+            "clarification_url",
+            self.clarification_url.as_deref(),
+        );
         let steps = [
-            ("confirmed_on", &self.confirmed_on, CounterfeitState::Confirmed),
-            ("clarified_on", &self.clarified_on, CounterfeitState::Clarified),
+            (
+                "confirmed_on",
+                &self.confirmed_on,
+                CounterfeitState::Confirmed,
+            ),
+            (
+                "clarified_on",
+                &self.clarified_on,
+                CounterfeitState::Clarified,
+            ),
             ("reported_on", &self.reported_on, CounterfeitState::Reported),
-            ("taken_down_on", &self.taken_down_on, CounterfeitState::TakenDown),
+            (
+                "taken_down_on",
+                &self.taken_down_on,
+                CounterfeitState::TakenDown,
+            ),
             ("closed_on", &self.closed_on, CounterfeitState::Closed),
         ];
         for (f, v, s) in steps {
             date_field(&mut p, f, v.as_deref());
-            if self.state != CounterfeitState::Dismissed && self.state.step() >= s.step() && v.is_none() {
+            if self.state != CounterfeitState::Dismissed
+                && self.state.step() >= s.step()
+                && v.is_none()
+            {
                 p.push(format!("a case {} needs {f}", self.state.as_str()));
             }
         }
@@ -678,7 +725,10 @@ impl OsRelease {
         required(&mut p, "name", &self.name);
         bounded(&mut p, "name", &self.name, 100);
         if !is_date(&self.announced_on) {
-            p.push(format!("announced_on must be a date YYYY-MM-DD, got {:?}", self.announced_on));
+            p.push(format!(
+                "announced_on must be a date YYYY-MM-DD, got {:?}",
+                self.announced_on
+            ));
         }
         date_field(&mut p, "ships_on", self.ships_on.as_deref());
         p

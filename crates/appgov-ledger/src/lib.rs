@@ -21,13 +21,13 @@ pub use autocheck::{
     GateSubject, ReleaseChange, auto_checks, auto_checks_detailed, auto_checks_indexed, gate_input,
     release_diff,
 };
+pub use compliance::*;
 pub use gate::{
     Approval, ApprovalError, Gate, GateError, GateId, GateInput, GateItem, GateResult, ItemKind,
     ItemStatus, approve, builtin_gates, evaluate, parse_gates,
 };
 pub use ingest::{IngestError, Ingested, release_records};
 pub use lifecycle::{AppState, MoveError, ReleaseState, app_move, release_gate};
-pub use compliance::*;
 pub use model::*;
 pub use views::{
     AppQuality, ConsolidationCandidate, ConsolidationRules, ContinuityAlert, ContinuityKind,

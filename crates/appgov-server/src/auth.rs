@@ -93,6 +93,9 @@ impl Viewer {
             ("nav.ledger".into(), "/apps".into()),
             ("nav.gates".into(), "/moves".into()),
             ("nav.accounts".into(), "/accounts".into()),
+            ("nav.obligations".into(), "/obligations".into()),
+            ("nav.compliance".into(), "/compliance/matrix".into()),
+            ("nav.registers".into(), "/incidents".into()),
         ];
         if p.may_somewhere(Action::ViewAuditLog) {
             m.push(("nav.audit".into(), "/audit".into()));

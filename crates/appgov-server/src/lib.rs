@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod compliance;
 pub mod config;
 pub mod error;
 pub mod i18n;
@@ -93,6 +94,7 @@ pub async fn build(config: ServerConfig) -> anyhow::Result<AppState> {
     let messages = i18n::Messages::builtin().map_err(anyhow::Error::msg)?;
     let templates = render::environment()?;
     let knowledge = Arc::new(Knowledge::builtin()?);
+    let engine = Arc::new(appgov_workflow::compliance::Engine::builtin()?);
     let origin = config
         .public_url
         .clone()
@@ -103,6 +105,7 @@ pub async fn build(config: ServerConfig) -> anyhow::Result<AppState> {
         messages,
         templates,
         knowledge,
+        engine,
         origin.trim_end_matches('/').to_string(),
     ))
 }
@@ -124,6 +127,21 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
         .store
         .files()
         .sweep_incoming(std::time::Duration::from_secs(3600));
+    // The recurring obligations, planned now and once a day after.
+    state
+        .refresh_compliance()
+        .await
+        .map_err(|f| anyhow::anyhow!("planning obligations: {}", f.message()))?;
+    let ticker = state.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(f) = ticker.refresh_compliance().await {
+                eprintln!("appgov serve: planning obligations: {}", f.message());
+            }
+        }
+    });
     let workers = jobs::start(&state);
     let app = router(state.clone());
     let base = state.origin.clone();

@@ -85,6 +85,40 @@ const TEMPLATES: &[(&str, &str)] = &[
         "job_status.html",
         include_str!("../templates/job_status.html"),
     ),
+    (
+        "compliance_nav.html",
+        include_str!("../templates/compliance_nav.html"),
+    ),
+    (
+        "obligations.html",
+        include_str!("../templates/obligations.html"),
+    ),
+    (
+        "obligation.html",
+        include_str!("../templates/obligation.html"),
+    ),
+    ("matrix.html", include_str!("../templates/matrix.html")),
+    (
+        "requirements.html",
+        include_str!("../templates/requirements.html"),
+    ),
+    ("checks.html", include_str!("../templates/checks.html")),
+    (
+        "incidents.html",
+        include_str!("../templates/incidents.html"),
+    ),
+    (
+        "complaints.html",
+        include_str!("../templates/complaints.html"),
+    ),
+    (
+        "counterfeits.html",
+        include_str!("../templates/counterfeits.html"),
+    ),
+    (
+        "os_releases.html",
+        include_str!("../templates/os_releases.html"),
+    ),
 ];
 
 /// The template environment: HTML auto-escaping for every `.html`

@@ -11,6 +11,7 @@
 use appgov_access::Action;
 use appgov_access::roles::app_org;
 use appgov_ledger::model::{App, Entity, PublishingAccount, Release, Transition};
+use appgov_ledger::{Complaint, CounterfeitCase, Obligation};
 use appgov_store::Store;
 use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
@@ -47,6 +48,15 @@ pub enum Object {
     /// The publishing account named by `{account}` (where its holder sits;
     /// an account without a holder is institution-wide).
     Account,
+    /// The obligation named by `{obligation}` (its app's place; an
+    /// institution-wide duty by its org node, or the institution).
+    Obligation,
+    /// The complaint named by `{complaint}` (its app's place, or the
+    /// institution).
+    Complaint,
+    /// The counterfeit case named by `{counterfeit}` (the imitated app's
+    /// place, or the institution).
+    Counterfeit,
 }
 
 /// One route of the table.
@@ -214,6 +224,36 @@ routes! {
     GET "/jobs/{job}" => pages::uploads::job_page, View, Job;
     POST "/api/v1/apps/{app}/releases" => api::releases::upload_release, UploadRelease, App;
     GET "/api/v1/jobs/{job}" => api::releases::job_status, View, Job;
+    GET "/obligations" => pages::compliance::list, View, Somewhere;
+    GET "/obligations/{obligation}" => pages::compliance::page, View, Obligation;
+    POST "/obligations/{obligation}/evidence" => pages::compliance::evidence, RecordEvidence, Obligation;
+    GET "/obligations/{obligation}/evidence/{sha}" => pages::compliance::evidence_file, View, Obligation;
+    GET "/compliance/matrix" => pages::compliance::matrix, View, Somewhere;
+    GET "/compliance/requirements" => pages::compliance::requirements, View, Somewhere;
+    GET "/compliance/checks" => pages::compliance::checks, View, Somewhere;
+    GET "/incidents" => pages::registers::incidents, View, Somewhere;
+    POST "/incidents" => pages::registers::incident_create, EditApp, Somewhere;
+    GET "/complaints" => pages::registers::complaints, View, Somewhere;
+    POST "/complaints" => pages::registers::complaint_create, EditApp, Somewhere;
+    POST "/complaints/{complaint}/handled" => pages::registers::complaint_handled, EditApp, Complaint;
+    GET "/counterfeits" => pages::registers::counterfeits, View, Somewhere;
+    POST "/counterfeits" => pages::registers::counterfeit_create, EditApp, Somewhere;
+    POST "/counterfeits/{counterfeit}/advance" => pages::registers::counterfeit_advance, EditApp, Counterfeit;
+    GET "/os-releases" => pages::registers::os_releases, View, Somewhere;
+    POST "/os-releases" => pages::registers::os_release_create, EditApp, Institution;
+    GET "/api/v1/obligations" => api::compliance::list_obligations, View, Somewhere;
+    GET "/api/v1/obligations/{obligation}" => api::compliance::get_obligation, View, Obligation;
+    POST "/api/v1/obligations/{obligation}/evidence" => api::compliance::obligation_evidence, RecordEvidence, Obligation;
+    GET "/api/v1/compliance/matrix" => api::compliance::get_matrix, View, Somewhere;
+    GET "/api/v1/compliance/findings" => api::compliance::get_findings, View, Somewhere;
+    GET "/api/v1/incidents" => api::compliance::list_incidents, View, Somewhere;
+    POST "/api/v1/incidents" => api::compliance::create_incident, EditApp, Somewhere;
+    GET "/api/v1/complaints" => api::compliance::list_complaints, View, Somewhere;
+    POST "/api/v1/complaints" => api::compliance::create_complaint, EditApp, Somewhere;
+    POST "/api/v1/complaints/{complaint}/handled" => api::compliance::complaint_handled, EditApp, Complaint;
+    GET "/api/v1/counterfeits" => api::compliance::list_counterfeits, View, Somewhere;
+    POST "/api/v1/counterfeits" => api::compliance::create_counterfeit, EditApp, Somewhere;
+    POST "/api/v1/counterfeits/{counterfeit}/advance" => api::compliance::advance_counterfeit, EditApp, Counterfeit;
 }
 
 fn is_api(path: &str) -> bool {
@@ -230,9 +270,10 @@ pub fn body_limit(spec: &RouteSpec, config: &crate::config::ServerConfig) -> u64
         ("POST", "/apps/{app}/releases") | ("POST", "/api/v1/apps/{app}/releases") => {
             mib(config.upload_limit_mib)
         }
-        ("POST", "/moves/{move}/evidence") | ("POST", "/api/v1/moves/{move}/evidence") => {
-            mib(config.evidence_limit_mib)
-        }
+        ("POST", "/moves/{move}/evidence")
+        | ("POST", "/api/v1/moves/{move}/evidence")
+        | ("POST", "/obligations/{obligation}/evidence")
+        | ("POST", "/api/v1/obligations/{obligation}/evidence") => mib(config.evidence_limit_mib),
         _ => limits::FORM_LIMIT as u64,
     }
 }
@@ -307,6 +348,39 @@ async fn object_org(
                 .ok_or_else(|| Failure::NotFound(format!("no publishing account {id}")))?;
             Ok(a.holder_org_id)
         }
+        Object::Obligation => {
+            let id = param("obligation")?;
+            let o = store
+                .get::<Obligation>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no obligation {id}")))?;
+            match &o.app_id {
+                Some(a) => app_of(store.get::<App>(a).await?, format!("no app {a}")),
+                None => Ok(o.org_id),
+            }
+        }
+        Object::Complaint => {
+            let id = param("complaint")?;
+            let c = store
+                .get::<Complaint>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no complaint {id}")))?;
+            match &c.app_id {
+                Some(a) => app_of(store.get::<App>(a).await?, format!("no app {a}")),
+                None => Ok(None),
+            }
+        }
+        Object::Counterfeit => {
+            let id = param("counterfeit")?;
+            let c = store
+                .get::<CounterfeitCase>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no counterfeit case {id}")))?;
+            match &c.app_id {
+                Some(a) => app_of(store.get::<App>(a).await?, format!("no app {a}")),
+                None => Ok(None),
+            }
+        }
         Object::Public | Object::SignedIn | Object::Somewhere | Object::Institution => Ok(None),
     }
 }
@@ -366,7 +440,14 @@ pub async fn guard(
             };
             p.may(spec.action, None, &tree.tree)
         }
-        Object::App | Object::Release | Object::Move | Object::Job | Object::Account => {
+        Object::App
+        | Object::Release
+        | Object::Move
+        | Object::Job
+        | Object::Account
+        | Object::Obligation
+        | Object::Complaint
+        | Object::Counterfeit => {
             let org = match object_org(&state.store, spec.object, &params).await {
                 Ok(o) => o,
                 Err(f) => {

@@ -9,6 +9,7 @@ use appgov_access::OrgTree;
 use appgov_knowledge::Knowledge;
 use appgov_ledger::model::OrgNode;
 use appgov_store::Store;
+use appgov_workflow::compliance::Engine;
 
 use crate::config::ServerConfig;
 use crate::i18n::Messages;
@@ -22,6 +23,10 @@ pub struct Shared {
     pub messages: Messages,
     pub templates: minijinja::Environment<'static>,
     pub knowledge: Arc<Knowledge>,
+    /// The compliance engine's library and holiday calendar, parsed once.
+    pub engine: Arc<Engine>,
+    /// The Beijing date the recurring obligations were last planned on.
+    pub refreshed_on: tokio::sync::Mutex<Option<String>>,
     /// The server's own origin (`http://127.0.0.1:8080`, or the public URL's).
     pub origin: String,
     /// Wakes an idle scan worker when a job is queued.
@@ -58,6 +63,7 @@ impl AppState {
         messages: Messages,
         templates: minijinja::Environment<'static>,
         knowledge: Arc<Knowledge>,
+        engine: Arc<Engine>,
         origin: String,
     ) -> AppState {
         AppState(Arc::new(Shared {
@@ -66,6 +72,8 @@ impl AppState {
             messages,
             templates,
             knowledge,
+            engine,
+            refreshed_on: tokio::sync::Mutex::new(None),
             origin,
             scan_wakeup: tokio::sync::Notify::new(),
             scan_finished: tokio::sync::Notify::new(),
@@ -88,6 +96,29 @@ impl AppState {
         });
         *self.orgs.lock().expect("org cache lock") = Some((Instant::now(), c.clone()));
         Ok(c)
+    }
+
+    /// Plans the recurring obligations once per Beijing day (at start-up,
+    /// on the daily tick, and lazily from the compliance pages), so every
+    /// duty of every app in use has its open instance.
+    pub async fn refresh_compliance(&self) -> Result<(), crate::error::Failure> {
+        let today = appgov_workflow::today_cn();
+        let mut last = self.refreshed_on.lock().await;
+        if last.as_deref() == Some(today.as_str()) {
+            return Ok(());
+        }
+        let date = appgov_calendar::parse_date(&today)
+            .ok_or_else(|| crate::error::Failure::Internal(format!("today {today:?}")))?;
+        appgov_workflow::compliance::refresh(&self.store, &self.engine, "appgov serve", date)
+            .await?;
+        *last = Some(today);
+        Ok(())
+    }
+
+    /// Plans again on the next request (after a change that may owe
+    /// new duties: an app entering or leaving service).
+    pub async fn compliance_changed(&self) {
+        *self.refreshed_on.lock().await = None;
     }
 
     /// Forgets the cached org tree (after changing it).

@@ -86,7 +86,7 @@ pub async fn visible_orgs(
 }
 
 /// A choice in a select: value, label, selected.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Choice {
     pub value: String,
     pub label: String,

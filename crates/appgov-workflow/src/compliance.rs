@@ -39,11 +39,37 @@ pub async fn load(store: &Store) -> Result<ComplianceData> {
     macro_rules! all {
         ($($t:ty),*) => { ($(store.all::<$t>().await.map_err(WorkflowError::Store)?),*) };
     }
-    let (orgs, people, apps, identities, accounts, listings, filings, agreements, access_grants, transitions) = all!(
-        OrgNode, Person, App, AppIdentity, PublishingAccount, Listing, Filing, Agreement, AccessGrant, Transition
+    let (
+        orgs,
+        people,
+        apps,
+        identities,
+        accounts,
+        listings,
+        filings,
+        agreements,
+        access_grants,
+        transitions,
+    ) = all!(
+        OrgNode,
+        Person,
+        App,
+        AppIdentity,
+        PublishingAccount,
+        Listing,
+        Filing,
+        Agreement,
+        AccessGrant,
+        Transition
     );
     let (obligations, evidence, revisions, requests, assessments, results, exceptions) = all!(
-        Obligation, Evidence, EvidenceRevision, EvidenceRequest, Assessment, AssessmentResult, RiskException
+        Obligation,
+        Evidence,
+        EvidenceRevision,
+        EvidenceRequest,
+        Assessment,
+        AssessmentResult,
+        RiskException
     );
     let (incidents, drills, complaints, counterfeits, os_releases) =
         all!(Incident, Drill, Complaint, CounterfeitCase, OsRelease);
@@ -102,7 +128,12 @@ pub struct Refreshed {
 /// Brings the recurring obligations up to date with the ledger: one open
 /// instance per duty and app in use; duties of apps that left service
 /// cancelled.
-pub async fn refresh(store: &Store, engine: &Engine, actor: &str, today: Date) -> Result<Refreshed> {
+pub async fn refresh(
+    store: &Store,
+    engine: &Engine,
+    actor: &str,
+    today: Date,
+) -> Result<Refreshed> {
     let data = load(store).await?;
     let plan = plan_recurring(&engine.library, &data, today);
     if plan.create.is_empty() && plan.cancel.is_empty() {
@@ -119,7 +150,9 @@ pub async fn refresh(store: &Store, engine: &Engine, actor: &str, today: Date) -
     for id in plan.cancel {
         if let Some(mut o) = tx.get::<Obligation>(&id).await? {
             o.state = ObligationState::Cancelled;
-            o.note = Some("应用不再在用或不再适用 / app no longer in use or no longer held to it".into());
+            o.note = Some(
+                "应用不再在用或不再适用 / app no longer in use or no longer held to it".into(),
+            );
             tx.update(&mut o).await?;
         }
     }
@@ -154,7 +187,14 @@ pub async fn record_incident(
     let mut tx = store.write(actor).await?;
     tx.insert(&mut incident).await?;
     let opened = if incident.severity.is_major() {
-        open_for_event(&mut tx, engine, &data, ComplianceEvent::MajorIncident(&incident), today).await?
+        open_for_event(
+            &mut tx,
+            engine,
+            &data,
+            ComplianceEvent::MajorIncident(&incident),
+            today,
+        )
+        .await?
     } else {
         Vec::new()
     };
@@ -174,7 +214,14 @@ pub async fn record_os_release(
     let data = load(store).await?;
     let mut tx = store.write(actor).await?;
     tx.insert(&mut os).await?;
-    let opened = open_for_event(&mut tx, engine, &data, ComplianceEvent::OsRelease(&os), today).await?;
+    let opened = open_for_event(
+        &mut tx,
+        engine,
+        &data,
+        ComplianceEvent::OsRelease(&os),
+        today,
+    )
+    .await?;
     tx.commit().await?;
     Ok((os, opened))
 }
@@ -218,8 +265,9 @@ pub async fn record_complaint(
     actor: &str,
     mut c: Complaint,
 ) -> Result<Complaint> {
-    let received = parse_date(&c.received_on)
-        .ok_or_else(|| WorkflowError::Invalid(format!("received_on {:?} is not a date", c.received_on)))?;
+    let received = parse_date(&c.received_on).ok_or_else(|| {
+        WorkflowError::Invalid(format!("received_on {:?} is not a date", c.received_on))
+    })?;
     let due = engine.calendar.add_working_days(received, 15);
     c.due_on = format_date(due.date);
     c.due_exact = due.exact;
@@ -247,7 +295,9 @@ pub async fn save_counterfeit(
             store
                 .get::<CounterfeitCase>(&case.id)
                 .await?
-                .ok_or_else(|| WorkflowError::NotFound(format!("no counterfeit case {}", case.id)))?,
+                .ok_or_else(|| {
+                    WorkflowError::NotFound(format!("no counterfeit case {}", case.id))
+                })?,
         )
     };
     let t = format_date(today);
@@ -275,13 +325,21 @@ pub async fn save_counterfeit(
         .as_ref()
         .is_some_and(|b| b.state != CounterfeitState::Dismissed && b.state.step() >= 1);
     let opened = if case.state != CounterfeitState::Dismissed && step >= 1 && !was_confirmed {
-        open_for_event(&mut tx, engine, &data, ComplianceEvent::CounterfeitConfirmed(&case), today).await?
+        open_for_event(
+            &mut tx,
+            engine,
+            &data,
+            ComplianceEvent::CounterfeitConfirmed(&case),
+            today,
+        )
+        .await?
     } else {
         Vec::new()
     };
     // Steps recorded on the case close the matching obligations.
     for o in data.obligations.iter().filter(|o| {
-        o.state == ObligationState::Open && o.triggered_by == format!("counterfeit_case:{}", case.id)
+        o.state == ObligationState::Open
+            && o.triggered_by == format!("counterfeit_case:{}", case.id)
     }) {
         let done_on = if o.template.ends_with("/counterfeit-clarification") {
             case.clarified_on.as_deref()
@@ -347,7 +405,10 @@ pub async fn submit_evidence(
         ));
     }
     let effective = parse_date(&sub.effective_on).ok_or_else(|| {
-        WorkflowError::Invalid(format!("effective date {:?} is not a date", sub.effective_on))
+        WorkflowError::Invalid(format!(
+            "effective date {:?} is not a date",
+            sub.effective_on
+        ))
     })?;
     if effective > today {
         return Err(WorkflowError::Invalid(format!(
@@ -416,7 +477,10 @@ pub async fn submit_evidence(
                 kind: sub.kind,
                 app_ids,
                 requirement_ids,
-                org_id: sub.org_id.clone().or_else(|| obligation.as_ref().and_then(|o| o.org_id.clone())),
+                org_id: sub
+                    .org_id
+                    .clone()
+                    .or_else(|| obligation.as_ref().and_then(|o| o.org_id.clone())),
                 current_revision: 1,
                 created_by: actor.to_string(),
                 created_at: now.clone(),
@@ -475,7 +539,10 @@ pub async fn submit_evidence(
         }
         tx.commit().await?;
     }
-    evidence = store.get::<Evidence>(&evidence.id).await?.unwrap_or(evidence);
+    evidence = store
+        .get::<Evidence>(&evidence.id)
+        .await?
+        .unwrap_or(evidence);
     Ok(Submitted {
         evidence,
         revision,
@@ -498,13 +565,19 @@ pub async fn start_assessment(
         .all::<Assessment>()
         .await?
         .into_iter()
-        .filter(|p| p.kind == a.kind && p.app_id == a.app_id && p.state == AssessmentState::Completed)
+        .filter(|p| {
+            p.kind == a.kind && p.app_id == a.app_id && p.state == AssessmentState::Completed
+        })
         .collect();
     let baseline = previous
         .iter()
         .max_by(|x, y| x.completed_on.cmp(&y.completed_on));
     let base_results: Vec<AssessmentResult> = match baseline {
-        Some(b) => store.find::<AssessmentResult>("assessment_id", &b.id).await?,
+        Some(b) => {
+            store
+                .find::<AssessmentResult>("assessment_id", &b.id)
+                .await?
+        }
         None => Vec::new(),
     };
     let app = match &a.app_id {

@@ -39,7 +39,11 @@ pub struct LedgerFinding {
 
 impl LedgerFinding {
     pub fn message(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.message_en } else { &self.message_zh }
+        if lang.starts_with("en") {
+            &self.message_en
+        } else {
+            &self.message_zh
+        }
     }
 }
 
@@ -129,8 +133,14 @@ impl<'a> LedgerContext<'a> {
                     meta,
                     o.app_id.as_deref(),
                     Some(("obligation", &o.id)),
-                    format!("{app}：{}应于 {} 完成，已逾期 {days} 天", t.title_zh, o.due_on),
-                    format!("{app}: {} was due on {}, {days} days overdue", t.title_en, o.due_on),
+                    format!(
+                        "{app}：{}应于 {} 完成，已逾期 {days} 天",
+                        t.title_zh, o.due_on
+                    ),
+                    format!(
+                        "{app}: {} was due on {}, {days} days overdue",
+                        t.title_en, o.due_on
+                    ),
                 ));
             }
         }
@@ -183,5 +193,9 @@ pub fn ledger_rule(id: &str) -> Option<&'static RuleMeta> {
 
 #[doc(hidden)]
 pub fn label<T: Term>(t: T, lang: &str) -> &'static str {
-    if lang.starts_with("en") { t.label_en() } else { t.label_zh() }
+    if lang.starts_with("en") {
+        t.label_en()
+    } else {
+        t.label_zh()
+    }
 }

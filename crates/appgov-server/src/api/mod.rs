@@ -4,6 +4,7 @@
 //! (with its CSRF token for changes); anonymous calls get 401.
 
 pub mod channels;
+pub mod compliance;
 pub mod ledger;
 pub mod releases;
 
@@ -23,7 +24,7 @@ pub mod accounts;
 #[openapi(
     info(
         title = "appgov API",
-        description = "金融移动应用治理平台接口 — the ledger, releases, scans and gates of notice 金办发〔2024〕99号. Authenticate with `Authorization: Bearer agv_…` (an API token made under 系统管理 / your account).",
+        description = "金融移动应用治理平台接口 — the ledger, releases, scans, gates and compliance (obligations, evidence, matrix, registers) of notice 金办发〔2024〕99号. Authenticate with `Authorization: Bearer agv_…` (an API token made under 系统管理 / your account).",
     ),
     paths(
         me,
@@ -62,6 +63,19 @@ pub mod accounts;
         channels::list_accounts,
         channels::create_account,
         channels::patch_account,
+        compliance::list_obligations,
+        compliance::get_obligation,
+        compliance::obligation_evidence,
+        compliance::get_matrix,
+        compliance::get_findings,
+        compliance::list_incidents,
+        compliance::create_incident,
+        compliance::list_complaints,
+        compliance::create_complaint,
+        compliance::complaint_handled,
+        compliance::list_counterfeits,
+        compliance::create_counterfeit,
+        compliance::advance_counterfeit,
     ),
     components(schemas(
         ErrorBody,
@@ -90,6 +104,18 @@ pub mod accounts;
         crate::pages::app::AppPatch, crate::pages::channels::ListingInput,
         crate::pages::channels::AccountInput, crate::pages::channels::AccountRow,
         crate::pages::identities::IdentityInput,
+        crate::compliance::ObligationView, crate::compliance::ObligationDetail,
+        crate::compliance::ObligationParams, crate::compliance::RequirementRef,
+        crate::compliance::RequirementView, crate::compliance::EvidenceItem,
+        crate::compliance::RevisionView, crate::compliance::KindChoice,
+        crate::compliance::MatrixView, crate::compliance::MatrixRowView,
+        crate::compliance::CellView, crate::compliance::ArticleGroup,
+        crate::compliance::ValueCount, crate::compliance::FindingView,
+        compliance::EvidenceAnswer,
+        crate::pages::registers::IncidentView, crate::pages::registers::IncidentInput,
+        crate::pages::registers::ComplaintView, crate::pages::registers::ComplaintInput,
+        crate::pages::registers::HandledInput, crate::pages::registers::CounterfeitView,
+        crate::pages::registers::CounterfeitInput, crate::pages::registers::AdvanceInput,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -1,6 +1,8 @@
 //! The dashboard: the ledger at a glance for the viewer's scope — apps by
 //! form, state and department (bar charts drawn on the server as SVG, each
-//! with its numbers as a table for screen readers), open high findings of
+//! with its numbers as a table for screen readers), the compliance panel
+//! (overdue and due-soon obligations, open major incidents and counterfeit
+//! cases, complaints past due, the matrix in counts), open high findings of
 //! current releases, moves waiting for the viewer, recent releases.
 
 use std::collections::{BTreeMap, HashMap};
@@ -221,6 +223,9 @@ pub async fn dashboard(
         l.app_name = names.get(&l.app_id).cloned().unwrap_or_default();
     }
     let waiting = views::pending_moves(&state, p, lang, true).await?;
+    let snap = crate::compliance::Snapshot::load(&state).await?;
+    let reach = crate::compliance::Reach::of(&state, p, Action::View).await?;
+    let panel = crate::compliance::panel(&state, &snap, &reach, lang);
     render::page(
         &state,
         &viewer,
@@ -231,6 +236,7 @@ pub async fn dashboard(
             high => Value::from(Serde(&high)),
             recent => Value::from(Serde(&recent)),
             waiting => Value::from(Serde(&waiting)),
+            panel => Value::from(Serde(&panel)),
         },
     )
 }

@@ -66,15 +66,30 @@ impl LedgerRule for AccountNotControlled {
             let (zh, en) = match account {
                 None => (
                     format!("{}：{}上架记录未关联发布账号", a.name, channel.0),
-                    format!("{}: the {} listing names no publishing account", a.name, channel.1),
+                    format!(
+                        "{}: the {} listing names no publishing account",
+                        a.name, channel.1
+                    ),
                 ),
                 Some(acc) if acc.holder_org_id.is_none() => (
-                    format!("{}：{}发布账号“{}”由“{}”持有，不是本机构", a.name, channel.0, acc.account_name, acc.holder),
-                    format!("{}: the {} account {:?} is held by {:?}, not by the institution", a.name, channel.1, acc.account_name, acc.holder),
+                    format!(
+                        "{}：{}发布账号“{}”由“{}”持有，不是本机构",
+                        a.name, channel.0, acc.account_name, acc.holder
+                    ),
+                    format!(
+                        "{}: the {} account {:?} is held by {:?}, not by the institution",
+                        a.name, channel.1, acc.account_name, acc.holder
+                    ),
                 ),
                 Some(_) => continue,
             };
-            out.push(LedgerContext::finding(&Self::META, Some(&a.id), Some(("listing", &l.id)), zh, en));
+            out.push(LedgerContext::finding(
+                &Self::META,
+                Some(&a.id),
+                Some(("listing", &l.id)),
+                zh,
+                en,
+            ));
         }
     }
 }

@@ -1,5 +1,5 @@
-use appgov_checks::{RuleMeta, declare_rule};
 use appgov_calendar::add_months;
+use appgov_checks::{RuleMeta, declare_rule};
 use appgov_ledger::AccountStatus;
 
 use crate::checks::{LedgerContext, LedgerFinding, LedgerRule};
@@ -60,15 +60,30 @@ impl LedgerRule for AccountReviewOverdue {
             }
             let (zh, en) = match &acc.last_access_review {
                 Some(d) => (
-                    format!("发布账号“{}”上次权限复核为 {d}，已超过 6 个月", acc.account_name),
-                    format!("publishing account {:?} was last reviewed on {d}, more than 6 months ago", acc.account_name),
+                    format!(
+                        "发布账号“{}”上次权限复核为 {d}，已超过 6 个月",
+                        acc.account_name
+                    ),
+                    format!(
+                        "publishing account {:?} was last reviewed on {d}, more than 6 months ago",
+                        acc.account_name
+                    ),
                 ),
                 None => (
                     format!("发布账号“{}”没有权限复核记录", acc.account_name),
-                    format!("publishing account {:?} has no permission review on record", acc.account_name),
+                    format!(
+                        "publishing account {:?} has no permission review on record",
+                        acc.account_name
+                    ),
                 ),
             };
-            out.push(LedgerContext::finding(&Self::META, None, Some(("publishing_account", &acc.id)), zh, en));
+            out.push(LedgerContext::finding(
+                &Self::META,
+                None,
+                Some(("publishing_account", &acc.id)),
+                zh,
+                en,
+            ));
         }
         cx.overdue_obligations(&Self::META, "account-review", out);
     }

@@ -62,8 +62,18 @@ impl LedgerRule for ComplaintOverdue {
                     &Self::META,
                     c.app_id.as_deref(),
                     Some(("complaint", &c.id)),
-                    format!("{app}：{} 收到的{}应于 {} 前办结，已超期 {days} 天", c.received_on, c.category.label_zh(), c.due_on),
-                    format!("{app}: the {} received on {} was due by {}, {days} days late", c.category.label_en().to_lowercase(), c.received_on, c.due_on),
+                    format!(
+                        "{app}：{} 收到的{}应于 {} 前办结，已超期 {days} 天",
+                        c.received_on,
+                        c.category.label_zh(),
+                        c.due_on
+                    ),
+                    format!(
+                        "{app}: the {} received on {} was due by {}, {days} days late",
+                        c.category.label_en().to_lowercase(),
+                        c.received_on,
+                        c.due_on
+                    ),
                 ));
             }
         }

@@ -1,6 +1,6 @@
+use crate::library::packaged;
 use appgov_checks::{RuleMeta, declare_rule};
 use appgov_ledger::{FilingKind, FilingState};
-use crate::library::packaged;
 
 use crate::checks::{LedgerContext, LedgerFinding, LedgerRule};
 
@@ -61,7 +61,10 @@ impl LedgerRule for FilingMissing {
                     Some(&a.id),
                     Some(("app", &a.id)),
                     format!("{}：在线服务但没有已通过的App备案号", a.name),
-                    format!("{}: in service without an approved app filing number", a.name),
+                    format!(
+                        "{}: in service without an approved app filing number",
+                        a.name
+                    ),
                 ));
             }
         }

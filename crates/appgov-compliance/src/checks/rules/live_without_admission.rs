@@ -62,8 +62,16 @@ impl LedgerRule for LiveWithoutAdmission {
                     &Self::META,
                     Some(&a.id),
                     Some(("app", &a.id)),
-                    format!("{}：处于“{}”状态，但没有已批准的准入记录", a.name, a.state.label_zh()),
-                    format!("{}: {} without an approved admission on record", a.name, a.state.as_str()),
+                    format!(
+                        "{}：处于“{}”状态，但没有已批准的准入记录",
+                        a.name,
+                        a.state.label_zh()
+                    ),
+                    format!(
+                        "{}: {} without an approved admission on record",
+                        a.name,
+                        a.state.as_str()
+                    ),
                 ));
             }
         }

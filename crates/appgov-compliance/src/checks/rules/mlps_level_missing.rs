@@ -1,5 +1,5 @@
-use appgov_checks::{RuleMeta, declare_rule};
 use crate::library::customer_facing;
+use appgov_checks::{RuleMeta, declare_rule};
 
 use crate::checks::{LedgerContext, LedgerFinding, LedgerRule};
 

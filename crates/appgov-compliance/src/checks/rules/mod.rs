@@ -1,28 +1,28 @@
 //! The registry of ledger checks, in catalog order.
 
-mod owners_missing;
-mod live_without_admission;
-mod third_party_without_agreement;
-mod elderly_minors_missing;
 mod account_not_controlled;
 mod account_review_overdue;
-mod counterfeit_overdue;
-mod compatibility_test_overdue;
-mod filing_missing;
-mod important_system_not_reported;
-mod mlps_level_missing;
-mod mlps_test_overdue;
-mod data_owner_missing;
-mod outsourcing_review_overdue;
-mod vendor_access_not_reviewed;
-mod drill_overdue;
-mod incident_not_reported;
-mod risk_assessment_overdue;
 mod audit_overdue;
-mod special_audit_missing;
+mod compatibility_test_overdue;
 mod complaint_overdue;
 mod compliance_inspection_overdue;
+mod counterfeit_overdue;
+mod data_owner_missing;
+mod drill_overdue;
+mod elderly_minors_missing;
+mod filing_missing;
 mod filing_update_overdue;
+mod important_system_not_reported;
+mod incident_not_reported;
+mod live_without_admission;
+mod mlps_level_missing;
+mod mlps_test_overdue;
+mod outsourcing_review_overdue;
+mod owners_missing;
+mod risk_assessment_overdue;
+mod special_audit_missing;
+mod third_party_without_agreement;
+mod vendor_access_not_reviewed;
 
 use crate::checks::LedgerRule;
 

@@ -53,7 +53,10 @@ impl LedgerRule for ThirdPartyWithoutAgreement {
         for a in cx.active_apps().filter(|a| a.third_party_operated) {
             let covering = cx.data.agreements.iter().filter(|g| {
                 g.app_ids.contains(&a.id)
-                    && matches!(g.kind, AgreementKind::Cooperation | AgreementKind::Outsourcing)
+                    && matches!(
+                        g.kind,
+                        AgreementKind::Cooperation | AgreementKind::Outsourcing
+                    )
             });
             let mut expired = None;
             let mut valid = false;
@@ -74,11 +77,23 @@ impl LedgerRule for ThirdPartyWithoutAgreement {
                     format!("{}: its agreement ended on {e} and was not renewed", a.name),
                 ),
                 None => (
-                    format!("{}：标记为第三方合作，但没有登记生效的合作协议或外包合同", a.name),
-                    format!("{}: run with a third party but no active cooperation or outsourcing agreement is recorded", a.name),
+                    format!(
+                        "{}：标记为第三方合作，但没有登记生效的合作协议或外包合同",
+                        a.name
+                    ),
+                    format!(
+                        "{}: run with a third party but no active cooperation or outsourcing agreement is recorded",
+                        a.name
+                    ),
                 ),
             };
-            out.push(LedgerContext::finding(&Self::META, Some(&a.id), Some(("app", &a.id)), zh, en));
+            out.push(LedgerContext::finding(
+                &Self::META,
+                Some(&a.id),
+                Some(("app", &a.id)),
+                zh,
+                en,
+            ));
         }
     }
 }

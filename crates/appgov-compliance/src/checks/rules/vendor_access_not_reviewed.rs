@@ -1,5 +1,5 @@
-use appgov_checks::{RuleMeta, declare_rule};
 use appgov_calendar::add_months;
+use appgov_checks::{RuleMeta, declare_rule};
 
 use crate::checks::{LedgerContext, LedgerFinding, LedgerRule};
 
@@ -48,24 +48,49 @@ impl LedgerRule for VendorAccessNotReviewed {
 
     fn check(&self, cx: &LedgerContext<'_>, out: &mut Vec<LedgerFinding>) {
         for g in &cx.data.access_grants {
-            let expired = LedgerContext::date(g.expires_on.as_deref()).is_some_and(|e| e < cx.today);
+            let expired =
+                LedgerContext::date(g.expires_on.as_deref()).is_some_and(|e| e < cx.today);
             let last = LedgerContext::date(g.last_reviewed_on.as_deref())
                 .or_else(|| LedgerContext::date(Some(&g.granted_on)));
             let stale = last.is_none_or(|d| add_months(d, 12) < cx.today);
             let (zh, en) = if expired {
                 (
-                    format!("{} 对 {} 的“{}”授权已于 {} 到期，仍在册", g.person, g.system, g.privilege, g.expires_on.as_deref().unwrap_or("")),
-                    format!("{}'s {:?} access to {} expired on {} and is still on record", g.person, g.privilege, g.system, g.expires_on.as_deref().unwrap_or("")),
+                    format!(
+                        "{} 对 {} 的“{}”授权已于 {} 到期，仍在册",
+                        g.person,
+                        g.system,
+                        g.privilege,
+                        g.expires_on.as_deref().unwrap_or("")
+                    ),
+                    format!(
+                        "{}'s {:?} access to {} expired on {} and is still on record",
+                        g.person,
+                        g.privilege,
+                        g.system,
+                        g.expires_on.as_deref().unwrap_or("")
+                    ),
                 )
             } else if stale {
                 (
-                    format!("{} 对 {} 的“{}”授权超过 12 个月未复核", g.person, g.system, g.privilege),
-                    format!("{}'s {:?} access to {} has not been reviewed for over 12 months", g.person, g.privilege, g.system),
+                    format!(
+                        "{} 对 {} 的“{}”授权超过 12 个月未复核",
+                        g.person, g.system, g.privilege
+                    ),
+                    format!(
+                        "{}'s {:?} access to {} has not been reviewed for over 12 months",
+                        g.person, g.privilege, g.system
+                    ),
                 )
             } else {
                 continue;
             };
-            out.push(LedgerContext::finding(&Self::META, None, Some(("access_grant", &g.id)), zh, en));
+            out.push(LedgerContext::finding(
+                &Self::META,
+                None,
+                Some(("access_grant", &g.id)),
+                zh,
+                en,
+            ));
         }
     }
 }

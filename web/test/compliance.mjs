@@ -1,0 +1,126 @@
+// The compliance browser test (run by crates/appgov-cli/tests/web_compliance_e2e.rs):
+// Debian's chromium, driven by playwright-core, against a real appgov
+// serve whose ledger has an app in service with an overdue risk
+// assessment. The governance officer sees it on the dashboard, opens it,
+// uploads the report, sees it done, and finds the matrix cell for that
+// app × A17.1 turned from 不符合 to 符合. Every screenshot is checked with
+// axe-core (WCAG 2.1 A/AA; serious and critical violations fail).
+import { chromium } from "playwright-core";
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const violations = [];
+const base = process.env.APPGOV_BASE;
+const shots = process.env.APPGOV_SHOTS;
+const password = process.env.APPGOV_PASSWORD;
+const appName = process.env.APPGOV_APP_NAME;
+const appId = process.env.APPGOV_APP_ID;
+let step = 0;
+
+async function shot(page, name) {
+  step += 1;
+  const file = path.join(shots, `${String(step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot ${file}`);
+  await page.addScriptTag({ path: axePath });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { runOnly: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")) }));
+  });
+  for (const v of found) {
+    violations.push({ page: name, ...v });
+    console.log(`accessibility: ${name}: ${v.impact} ${v.id} (${v.help}) at ${v.nodes.join(", ")}`);
+  }
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`expected: ${what}`);
+  console.log(`ok: ${what}`);
+}
+
+// The matrix cell of the app × A17.1: its visible text.
+async function a17cell(page) {
+  const cell = page.locator(`td.cell[data-app="${appId}"][data-requirement="nfra-2024-99:a17.1"]`);
+  check(await cell.count() === 1, "the matrix has the cell for the app × A17.1");
+  return (await cell.locator("summary").innerText()).trim();
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const context = await browser.newContext({ locale: "zh-CN", bypassCSP: true, viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  page.on("pageerror", (e) => { throw new Error(`script error on ${page.url()}: ${e}`); });
+  await page.goto(`${base}/`);
+  await page.getByLabel("登录名").fill("li.governance");
+  await page.getByLabel("密码").fill(password);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.waitForURL(`${base}/`);
+
+  // The dashboard's compliance panel lists the overdue duty.
+  const panel = page.locator("section.compliance-panel");
+  const panelText = await panel.innerText();
+  check(panelText.includes("合规概览") && panelText.includes(appName), "the dashboard's compliance panel names the app");
+  check(/已逾期 \d+ 天/.test(panelText), "the panel shows the days overdue");
+  await shot(page, "dashboard");
+
+  // The matrix before: 不符合.
+  await page.getByRole("link", { name: "合规矩阵", exact: true }).first().click();
+  await page.waitForURL(/\/compliance\/matrix$/);
+  const before = await a17cell(page);
+  check(before.includes("不符合") && before.includes("✗"), `the cell shows ✗ 不符合 before (${before})`);
+  await page.locator(`td.cell[data-app="${appId}"][data-requirement="nfra-2024-99:a17.1"] summary`).click();
+  await shot(page, "matrix-before");
+
+  // Open the overdue obligation from the dashboard.
+  await page.goto(`${base}/`);
+  await panel.getByRole("link", { name: "年度移动应用风险评估" }).first().click();
+  await page.waitForURL(/\/obligations\/[0-9a-f-]{36}$/);
+  const obligationUrl = page.url();
+  check((await page.locator("h1").innerText()).includes("已逾期"), "the obligation is overdue");
+  await shot(page, "obligation-overdue");
+
+  // Upload the report.
+  await page.getByLabel("证据类型").selectOption("risk_assessment_report");
+  await page.getByLabel("证据名称").fill("2026 年度移动应用风险评估报告");
+  await page.getByLabel("证据文件").setInputFiles({
+    name: "风险评估报告-2026.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 年度风险评估报告"),
+  });
+  await shot(page, "evidence-form");
+  await page.getByRole("button", { name: "上传证据并完成义务" }).click();
+  await page.waitForURL(obligationUrl);
+  const h1 = await page.locator("h1").innerText();
+  check(h1.includes("已完成"), `the obligation is 已完成 (${h1})`);
+  const main = await page.locator("main").innerText();
+  check(main.includes("下一期义务已生成"), "the next instance is shown");
+  check(main.includes("风险评估报告-2026.pdf"), "the uploaded file is listed");
+  await shot(page, "obligation-done");
+
+  // The matrix after: 符合.
+  await page.goto(`${base}/compliance/matrix`);
+  const after = await a17cell(page);
+  check(after.includes("符合") && !after.includes("不符合") && after.includes("✓"), `the cell shows ✓ 符合 after (${after})`);
+  await page.locator(`td.cell[data-app="${appId}"][data-requirement="nfra-2024-99:a17.1"] summary`).click();
+  await shot(page, "matrix-after");
+
+  // The other compliance pages, checked the same way.
+  for (const [url, name] of [["/obligations", "obligations"], ["/compliance/requirements", "requirements"],
+    ["/compliance/checks", "checks"], ["/incidents", "incidents"], ["/complaints", "complaints"],
+    ["/counterfeits", "counterfeits"], ["/os-releases", "os-releases"]]) {
+    await page.goto(`${base}${url}`);
+    check(await page.locator("h1").count() === 1, `${url} renders`);
+    await shot(page, name);
+  }
+  await page.goto(`${base}/`);
+  await shot(page, "dashboard-after");
+  await context.close();
+  check(violations.length === 0, `no serious accessibility violations (found ${violations.length})`);
+} finally {
+  await browser.close();
+}
