@@ -11,7 +11,6 @@ use appgov_calendar::{Date, format_date};
 use appgov_compliance::Library;
 use appgov_compliance::snapshot::ComplianceData;
 use appgov_document::{Cell, Document, Language, Table};
-use appgov_ledger::Term;
 use appgov_store::Store;
 use zip::write::SimpleFileOptions;
 

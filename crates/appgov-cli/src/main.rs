@@ -8,6 +8,7 @@ mod evidence_pack;
 mod gates;
 mod internal_scan;
 mod ledger;
+mod notify_cmd;
 mod report_cmd;
 mod rules;
 mod scan;

@@ -185,6 +185,18 @@ pub enum ComplianceCmd {
         #[arg(long)]
         as_of: Option<String>,
     },
+    /// Send the reminders, overdue notices and escalations owed today to
+    /// the channels of a notify file (e-mail, WeCom, DingTalk, Feishu);
+    /// each is sent once. Run it daily (cron, a systemd timer). Exit code
+    /// 1 when a channel failed (what was delivered elsewhere is recorded).
+    Notify {
+        /// The notify file (TOML: `public_url`, `[[route]]` with `notices`
+        /// and a `channel`).
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        as_of: Option<String>,
+    },
     /// Run the ledger checks (GOV-…). Exit code 3 when any finding is at or
     /// above --fail-on.
     Check {
@@ -247,6 +259,15 @@ pub fn compliance(s: &StoreArgs, cmd: &ComplianceCmd) -> Result<ExitCode> {
                     eprintln!("{} obligations", rows.len());
                 }
                 ExitCode::SUCCESS
+            }
+            ComplianceCmd::Notify { config, as_of } => {
+                let cfg = crate::notify_cmd::load_config(config)?;
+                let sent = crate::notify_cmd::run(&store, &engine, &cfg, &s.actor()?, today(as_of.as_deref())?).await?;
+                println!("notices owed: {}, messages delivered: {}", sent.notices, sent.delivered);
+                for f in &sent.failed {
+                    eprintln!("appgov: delivery failed: {f}");
+                }
+                if sent.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
             }
             ComplianceCmd::Check { format, fail_on, as_of } => {
                 let today = today(as_of.as_deref())?;

@@ -288,13 +288,16 @@ fn evidence_pack_hashes_check_and_tampering_stops_it() {
         .next()
         .unwrap()
         .to_string();
-    let stored = walk(&dir.path().join("files"))
-        .into_iter()
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(&first))
-        })
-        .expect("the evidence file in the file store");
+    let stored = dir
+        .path()
+        .join("files/sha256")
+        .join(&first[..2])
+        .join(&first[2..]);
+    assert!(
+        stored.is_file(),
+        "the evidence file in the file store: {}",
+        stored.display()
+    );
     let mut perms = std::fs::metadata(&stored).unwrap().permissions();
     #[allow(clippy::permissions_set_readonly_false)]
     perms.set_readonly(false);
@@ -314,17 +317,74 @@ fn evidence_pack_hashes_check_and_tampering_stops_it() {
     assert!(err.contains("SHA-256") && err.contains(&first), "{err}");
 }
 
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
+#[test]
+fn notices_go_to_loopback_sinks_once() {
+    use appgov_testkit::sinks::{HttpSink, SinkResponse, SmtpSink};
+    let dir = demo();
+    let robot = HttpSink::start(SinkResponse::json(200, r#"{"errcode":0,"errmsg":"ok"}"#));
+    let smtp = SmtpSink::start();
+    let cfg = dir.path().join("notify.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"public_url = "https://appgov.bank.example"
+[[route]]
+notices = ["reminder", "overdue"]
+channel = {{ kind = "wecom", url = "{}" }}
+[[route]]
+notices = ["escalation"]
+channel = {{ kind = "smtp", host = "127.0.0.1", port = {}, security = "none", from = "appgov@bank.example", to = ["governance@bank.example"] }}
+"#,
+            robot.url("/cgi-bin/webhook/send?key=test-key"),
+            smtp.port()
+        ),
+    )
+    .unwrap();
+    let out = ok(
+        dir.path(),
+        &["compliance", "notify", "--config", cfg.to_str().unwrap()],
+    );
+    assert!(out.contains("messages delivered"), "{out}");
+    let reqs = robot.wait_for(1, std::time::Duration::from_secs(5));
+    let bodies: String = reqs.iter().map(|r| r.body_text()).collect();
+    assert!(
+        bodies.contains("已逾期") || bodies.contains("即将到期"),
+        "{bodies}"
+    );
+    let mails = smtp.wait_for(1, std::time::Duration::from_secs(5));
+    assert!(!mails.is_empty(), "the escalations go by e-mail");
+    let body = appgov_testkit::sinks::base64_decode(&mails[0].raw_body().replace("\r\n", ""))
+        .expect("a base64 body");
+    let mail = String::from_utf8(body).unwrap();
+    assert!(
+        mail.contains("逾期") && mail.contains("https://appgov.bank.example/obligations/"),
+        "{mail}"
+    );
+    // Each notice once: a second run the same day sends nothing.
+    let before = (robot.requests().len(), smtp.messages().len());
+    ok(
+        dir.path(),
+        &["compliance", "notify", "--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!((robot.requests().len(), smtp.messages().len()), before);
+    // A channel that refuses: exit code 1, the notice stays owed.
+    let down = HttpSink::start(SinkResponse::json(500, "{}"));
+    std::fs::write(
+        &cfg,
+        format!(
+            "[[route]]\nnotices = [\"reminder\", \"overdue\", \"escalation\"]\nchannel = {{ kind = \"wecom\", url = \"{}\" }}\n",
+            down.url("/cgi-bin/webhook/send?key=k")
+        ),
+    )
+    .unwrap();
+    let fresh = demo();
+    let failed = appgov(
+        fresh.path(),
+        &["compliance", "notify", "--config", cfg.to_str().unwrap()],
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        !String::from_utf8_lossy(&failed.stderr).contains("key=k"),
+        "no webhook key in errors"
+    );
 }

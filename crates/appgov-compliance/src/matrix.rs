@@ -260,7 +260,9 @@ fn judge(
             format!("{}: {}", f.rule, f.message_en),
         );
     }
-    if !r.ledger_checks.is_empty() && j.value.is_none() {
+    // Passing checks support a requirement on their own only where no dated
+    // duty serves it: "nothing overdue yet" is not "done".
+    if !r.ledger_checks.is_empty() && j.value.is_none() && r.obligations.is_empty() {
         j.support(
             format!("台账检查 {} 通过", r.ledger_checks.join("、")),
             format!("ledger checks {} pass", r.ledger_checks.join(", ")),

@@ -377,7 +377,7 @@ pub fn complete(o: &mut Obligation, on: Date, by: &str, evidence_ids: &[String])
 }
 
 /// A message owed about an instance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// Coming due within the template's reminder window.
@@ -423,7 +423,7 @@ pub fn due_notices(lib: &Library, obligations: &[Obligation], today: Date) -> Ve
         if left < 0 {
             if -left >= i64::from(t.escalate_days) && o.escalated_on.is_none() {
                 push(NoticeKind::Escalation, &mut out);
-            } else if reminded.is_none_or(|r| r <= due) {
+            } else if o.escalated_on.is_none() && reminded.is_none_or(|r| r <= due) {
                 push(NoticeKind::Overdue, &mut out);
             }
         } else if left <= i64::from(t.remind_days) && reminded.is_none() {

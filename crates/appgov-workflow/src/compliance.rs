@@ -227,6 +227,7 @@ pub async fn record_os_release(
 }
 
 /// Opens the filing update a release's change of filed facts requires.
+#[allow(clippy::too_many_arguments)]
 pub async fn record_filing_change(
     store: &Store,
     engine: &Engine,
@@ -523,11 +524,10 @@ pub async fn submit_evidence(
         tx.update(&mut r).await?;
     }
     tx.commit().await?;
-    if closed.is_some() {
+    if let Some(closed_ref) = &closed {
         // The next instance of a recurring duty, planned from the new state.
         let data = load(store).await?;
         let plan = plan_recurring(&engine.library, &data, today);
-        let closed_ref = closed.as_ref().expect("closed");
         let mut tx = store.write(actor).await?;
         for mut o in plan
             .create
