@@ -485,6 +485,24 @@ fn the_whole_ledger_flow_on_every_backend() {
             String::from_utf8_lossy(&o.stderr)
         );
         assert!(String::from_utf8_lossy(&o.stderr).contains("certificate continuity"));
+        // The new signer no longer matches the filing: a filing update is
+        // owed (article 11), opened by that release.
+        let obligations = l.json("审计", &["compliance", "obligations", "--format", "json"]);
+        let updates: Vec<&Value> = obligations
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["obligation"]["template"] == "nfra-2024-99/filing-update")
+            .collect();
+        assert_eq!(updates.len(), 1, "{backend}: {obligations}");
+        assert!(
+            updates[0]["obligation"]["trigger_note"]
+                .as_str()
+                .unwrap()
+                .contains("签名证书变更"),
+            "{backend}: {}",
+            updates[0]
+        );
 
         // Views: the foreign key shows up in certificate continuity.
         let v = l.run(

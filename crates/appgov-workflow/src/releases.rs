@@ -18,6 +18,9 @@ pub struct RecordedRelease {
     pub sdks: Vec<SdkUsage>,
     /// The release's signer is not one the app's identities know.
     pub continuity_alerts: Vec<ContinuityAlert>,
+    /// The filing update a change of signer, domains or SDKs opened
+    /// (article 11): what is filed no longer matches what ships.
+    pub filing_updates: Vec<appgov_ledger::Obligation>,
 }
 
 /// Refuses apps that take no more releases.
@@ -102,10 +105,87 @@ pub async fn record_release(
         .into_iter()
         .filter(|c| c.release_id == release.id)
         .collect();
+    let filing_updates = filing_change(store, actor, &app, &release, &sdks).await?;
     Ok(RecordedRelease {
         release,
         findings,
         sdks,
         continuity_alerts,
+        filing_updates,
     })
+}
+
+/// Compares a new release with the app's previous one (the newest other
+/// release not rejected) and, when the signer, the domains or the SDKs
+/// changed, opens the filing update the notice's article 11 requires.
+async fn filing_change(
+    store: &Store,
+    actor: &str,
+    app: &App,
+    release: &Release,
+    sdks: &[appgov_ledger::SdkUsage],
+) -> Result<Vec<appgov_ledger::Obligation>> {
+    let previous = store
+        .find::<Release>("app_id", &app.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.id != release.id && r.id < release.id && r.state != ReleaseState::Rejected)
+        .max_by(|a, b| a.id.cmp(&b.id));
+    let Some(prev) = previous else {
+        return Ok(Vec::new());
+    };
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    if prev.signer_sha256 != release.signer_sha256 {
+        zh.push("签名证书变更".to_string());
+        en.push("signing certificate changed".to_string());
+    }
+    let new_domains: Vec<&String> = release
+        .domains
+        .iter()
+        .filter(|d| !prev.domains.contains(d))
+        .collect();
+    if !new_domains.is_empty() {
+        let list = new_domains
+            .iter()
+            .take(5)
+            .map(|d| d.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        zh.push(format!("新增域名 {list}"));
+        en.push(format!("new domains {list}"));
+    }
+    let before: std::collections::BTreeSet<String> = store
+        .find::<appgov_ledger::SdkUsage>("release_id", &prev.id)
+        .await?
+        .into_iter()
+        .map(|u| u.sdk)
+        .collect();
+    let added: Vec<&str> = sdks
+        .iter()
+        .filter(|u| !before.contains(&u.sdk))
+        .map(|u| u.name.as_str())
+        .collect();
+    if !added.is_empty() {
+        let list = added.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        zh.push(format!("新增SDK {list}"));
+        en.push(format!("new SDKs {list}"));
+    }
+    if zh.is_empty() {
+        return Ok(Vec::new());
+    }
+    let engine = crate::compliance::Engine::builtin()?;
+    let today = appgov_calendar::parse_date(&crate::today_cn())
+        .ok_or_else(|| WorkflowError::Invalid("today is not a date".into()))?;
+    crate::compliance::record_filing_change(
+        store,
+        &engine,
+        actor,
+        &app.id,
+        &release.id,
+        &zh.join("；"),
+        &en.join("; "),
+        today,
+    )
+    .await
 }
