@@ -8,7 +8,6 @@ mod evidence_pack;
 mod gates;
 mod internal_scan;
 mod ledger;
-mod notify_cmd;
 mod report_cmd;
 mod rules;
 mod scan;

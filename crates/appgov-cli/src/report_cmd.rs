@@ -261,8 +261,8 @@ pub fn compliance(s: &StoreArgs, cmd: &ComplianceCmd) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             }
             ComplianceCmd::Notify { config, as_of } => {
-                let cfg = crate::notify_cmd::load_config(config)?;
-                let sent = crate::notify_cmd::run(&store, &engine, &cfg, &s.actor()?, today(as_of.as_deref())?).await?;
+                let cfg = appgov_workflow::notify::load_config(config)?;
+                let sent = appgov_workflow::notify::run(&store, &engine, &cfg, &s.actor()?, today(as_of.as_deref())?).await?;
                 println!("notices owed: {}, messages delivered: {}", sent.notices, sent.delivered);
                 for f in &sent.failed {
                     eprintln!("appgov: delivery failed: {f}");

@@ -16,7 +16,7 @@ pub struct ServeArgs {
     bind: Option<String>,
     /// A TOML configuration file (bind, public_url, trust_proxy,
     /// session_minutes, upload_limit_mib, evidence_limit_mib, scan_workers,
-    /// scan_timeout_secs, scan_memory_mib, [oidc]); environment variables
+    /// scan_timeout_secs, scan_memory_mib, [oidc], [notify]); environment variables
     /// APPGOV_* and flags override it.
     #[arg(long, env = "APPGOV_CONFIG")]
     config: Option<PathBuf>,

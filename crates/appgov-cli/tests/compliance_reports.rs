@@ -388,3 +388,81 @@ channel = {{ kind = "smtp", host = "127.0.0.1", port = {}, security = "none", fr
         "no webhook key in errors"
     );
 }
+
+/// `appgov serve` with a `[notify]` section sends what is owed on its
+/// daily tick — at start-up once the sending time has come — and records
+/// it, so a restarted server sends nothing twice; a bad section stops the
+/// server at start with the problem named.
+#[test]
+fn the_server_sends_the_days_notices_once() {
+    use appgov_testkit::sinks::{HttpSink, SinkResponse};
+    use appgov_testkit::web::Server;
+    let dir = demo();
+    let robot = HttpSink::start(SinkResponse::json(200, r#"{"errcode":0,"errmsg":"ok"}"#));
+    let cfg = dir.path().join("appgov.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"[notify]
+send_from = "00:00"
+[[notify.route]]
+notices = ["reminder", "overdue", "escalation"]
+channel = {{ kind = "wecom", url = "{}" }}
+"#,
+            robot.url("/cgi-bin/webhook/send?key=serve-key")
+        ),
+    )
+    .unwrap();
+    let exe = Path::new(env!("CARGO_BIN_EXE_appgov"));
+    let env = [("APPGOV_CONFIG", cfg.to_str().unwrap())];
+    let server = Server::start(exe, dir.path(), &env);
+    let reqs = robot.wait_for(1, std::time::Duration::from_secs(30));
+    assert!(!reqs.is_empty(), "the tick sent the day's notices");
+    let bodies: String = reqs.iter().map(|r| r.body_text()).collect();
+    assert!(bodies.contains("已逾期"), "{bodies}");
+    // Links lead to this server when no public_url is configured.
+    assert!(bodies.contains("/obligations/"), "{bodies}");
+    // Every kind owed went out before the server is stopped.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    server.terminate();
+    let sent = robot.requests().len();
+    // The CLI finds nothing owed any more: the server recorded what it sent.
+    let again = dir.path().join("notify.toml");
+    std::fs::write(
+        &again,
+        format!(
+            "[[route]]\nnotices = [\"reminder\", \"overdue\", \"escalation\"]\nchannel = {{ kind = \"wecom\", url = \"{}\" }}\n",
+            robot.url("/cgi-bin/webhook/send?key=cli-key")
+        ),
+    )
+    .unwrap();
+    let out = ok(
+        dir.path(),
+        &["compliance", "notify", "--config", again.to_str().unwrap()],
+    );
+    assert!(out.contains("notices owed: 0"), "{out}");
+    // Restarted, the server sends nothing twice either.
+    let server = Server::start(exe, dir.path(), &env);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    server.terminate();
+    assert_eq!(robot.requests().len(), sent);
+    // A route without a channel's address stops the server at start.
+    std::fs::write(
+        &cfg,
+        "[notify]\nsend_from = \"25:00\"\n[[notify.route]]\nnotices = []\nchannel = { kind = \"wecom\", url = \"ftp://x\" }\n",
+    )
+    .unwrap();
+    let bad = Command::new(exe)
+        .args(["--data-dir"])
+        .arg(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env("APPGOV_CONFIG", &cfg)
+        .env_remove("APPGOV_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    for needle in ["notify", "25:00", "notices is empty"] {
+        assert!(err.contains(needle), "{needle} not in: {err}");
+    }
+}

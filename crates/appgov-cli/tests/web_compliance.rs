@@ -436,3 +436,97 @@ fn overdue_obligation_evidence_matrix_and_scopes() {
         p.body
     );
 }
+
+/// The standard GB/T 41391-2022 beside the notice: its requirements page
+/// with the mappings both ways, its matrix on the page and in the API,
+/// and an unknown library refused.
+#[test]
+fn a_second_library_and_its_mappings() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(build(dir.path()));
+    let server = Server::start(Path::new(env!("CARGO_BIN_EXE_appgov")), dir.path(), &[]);
+    let mut gov = server.client();
+    assert_eq!(gov.login("gov", PW).status, 303);
+
+    let notice = gov.get("/compliance/requirements");
+    assert_eq!(notice.status, 200);
+    // article 16 names the standard's clauses that map onto it
+    assert!(
+        notice
+            .body
+            .contains("/compliance/requirements?library=gbt-41391-2022#%E9%99%84%E5%BD%95F"),
+        "annex F linked from the notice's a16.1"
+    );
+    assert!(
+        notice.body.contains("完全覆盖"),
+        "the relation seen from the notice"
+    );
+    let gbt = gov.get("/compliance/requirements?library=gbt-41391-2022");
+    assert_eq!(gbt.status, 200);
+    assert!(gbt.body.contains(&escaped("GB/T 41391-2022")));
+    for needle in ["附录F", "第6章", "最小必要收集", "PKG-017"] {
+        assert!(gbt.body.contains(needle), "{needle} missing");
+    }
+    assert!(gbt.body.contains("覆盖其一部分"));
+    assert!(
+        gbt.body
+            .contains("/compliance/requirements?library=nfra-2024-99#A16.1")
+    );
+
+    let api = gov.get("/api/v1/compliance/requirements?library=gbt-41391-2022");
+    assert_eq!(api.status, 200, "{}", api.body);
+    let api = api.json();
+    assert_eq!(api["reference"], "GB/T 41391-2022");
+    let six_six = api["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "gbt-41391-2022:6.6")
+        .unwrap();
+    let related: Vec<&str> = six_six["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(related, ["nfra-2024-99:a16.1", "nfra-2024-99:a6.2"]);
+
+    let m = gov.get("/api/v1/compliance/matrix?library=gbt-41391-2022");
+    assert_eq!(m.status, 200, "{}", m.body);
+    let m = m.json();
+    assert_eq!(m["library"], "gbt-41391-2022");
+    let columns: Vec<&str> = m["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["short"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            "5", "6.1", "6.2", "6.3", "6.4", "6.5", "6.6", "6.7", "附录E", "附录F"
+        ]
+    );
+    let rows = m["rows"].as_array().unwrap();
+    assert!(
+        rows.iter().all(|r| !r["app_id"].is_null()),
+        "no institution row"
+    );
+    assert!(rows.iter().any(|r| r["app_id"] == fx.app));
+    let page = gov.get("/compliance/matrix?library=gbt-41391-2022");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("附录F") && page.body.contains("第6章"));
+
+    for path in [
+        "/compliance/matrix?library=nope",
+        "/api/v1/compliance/requirements?library=nope",
+    ] {
+        let r = gov.get(path);
+        assert_eq!(r.status, 404, "{path}: {}", r.body);
+        assert!(r.body.contains("nfra-2024-99"), "known libraries named");
+    }
+}

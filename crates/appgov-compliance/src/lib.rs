@@ -17,8 +17,8 @@ pub use checks::{
     LEDGER_RULES, LedgerContext, LedgerFinding, LedgerRule, ledger_rule, run_ledger_checks,
 };
 pub use library::{
-    Applicability, KnownIds, Library, LibraryError, ObligationTemplate, Requirement, Scope,
-    customer_facing, packaged,
+    Applicability, KnownIds, Library, LibraryError, Numbering, ObligationTemplate, Related,
+    Relation, Requirement, Scope, builtin_libraries, customer_facing, packaged, related,
 };
 pub use matrix::{Cell, CellValue, Matrix, MatrixRow, matrix};
 pub use obligations::{

@@ -13,6 +13,17 @@ use serde::Deserialize;
 /// The notice 金办发〔2024〕99号, compiled in.
 pub const NFRA_2024_99: &str = include_str!("../data/libraries/nfra-2024-99.toml");
 
+/// GB/T 41391-2022 (collecting personal information in apps), compiled in;
+/// its items map onto the notice's article 16.
+pub const GBT_41391_2022: &str = include_str!("../data/libraries/gbt-41391-2022.toml");
+
+/// The libraries shipped with appgov: the notice first (the one obligations
+/// and gates are planned from), then the standards mapped onto it.
+const BUILTIN: &[(&str, &str)] = &[
+    ("nfra-2024-99.toml", NFRA_2024_99),
+    ("gbt-41391-2022.toml", GBT_41391_2022),
+];
+
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     #[error("library {file}: {source}")]
@@ -52,7 +63,19 @@ pub struct LibraryInfo {
     pub issuer_zh: String,
     pub issuer_en: String,
     pub published: String,
+    /// How items are numbered: a notice's articles (第16条) or a
+    /// standard's clauses (6.5).
+    #[serde(default)]
+    pub numbering: Numbering,
     pub sources: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Numbering {
+    #[default]
+    Articles,
+    Clauses,
 }
 
 /// Whether an app of the ledger is held to an item. Every given condition
@@ -191,7 +214,12 @@ pub enum Scope {
 #[serde(deny_unknown_fields)]
 pub struct Requirement {
     pub id: String,
+    /// The article (a notice) or chapter (a standard) it belongs to; the
+    /// matrix groups columns by it.
     pub article: u32,
+    /// A standard's clause (`6.5`, `附录E`); a notice's items leave it out.
+    #[serde(default)]
+    pub clause: Option<String>,
     pub scope: Scope,
     #[serde(default)]
     pub applies_to: Applicability,
@@ -232,8 +260,12 @@ impl Requirement {
             &self.text_zh
         }
     }
-    /// `A17.1` — the short label matrices use as a column head.
+    /// `A17.1` (a notice) or `6.5` (a standard's clause) — the short label
+    /// matrices use as a column head.
     pub fn short(&self) -> String {
+        if let Some(c) = &self.clause {
+            return c.clone();
+        }
         match self.id.rsplit_once(":a") {
             Some((_, n)) => format!("A{n}"),
             None => self.id.clone(),
@@ -307,11 +339,118 @@ pub const EVENTS: &[&str] = &[
 pub struct Mapping {
     pub from: String,
     pub to: String,
-    /// `equal`, `subset`, `superset`, `intersect` (as CISO Assistant's
-    /// requirement mappings).
-    pub relation: String,
+    /// How much of `to` the item `from` covers.
+    pub relation: Relation,
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// The relation of a mapping's `from` item to its `to` item (the four of
+/// set comparison, as GRC tools' requirement mappings use).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Both ask the same.
+    Equal,
+    /// `from` covers part of what `to` asks.
+    Subset,
+    /// `from` asks all `to` asks and more.
+    Superset,
+    /// They overlap; neither holds the other.
+    Intersect,
+}
+
+impl Relation {
+    /// The relation seen from the other end.
+    pub fn inverse(self) -> Relation {
+        match self {
+            Relation::Subset => Relation::Superset,
+            Relation::Superset => Relation::Subset,
+            r => r,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Relation::Equal => "equal",
+            Relation::Subset => "subset",
+            Relation::Superset => "superset",
+            Relation::Intersect => "intersect",
+        }
+    }
+
+    /// "this item … that item", in words.
+    pub fn label(self, lang: &str) -> &'static str {
+        let en = lang.starts_with("en");
+        match (self, en) {
+            (Relation::Equal, false) => "等同",
+            (Relation::Equal, true) => "equal to",
+            (Relation::Subset, false) => "覆盖其一部分",
+            (Relation::Subset, true) => "covers part of",
+            (Relation::Superset, false) => "完全覆盖",
+            (Relation::Superset, true) => "covers all of",
+            (Relation::Intersect, false) => "部分重叠",
+            (Relation::Intersect, true) => "overlaps",
+        }
+    }
+}
+
+/// An item of another library related to a given one by a mapping, seen
+/// from the given item.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Related<'a> {
+    pub relation: Relation,
+    pub library: &'a LibraryInfo,
+    pub requirement: &'a Requirement,
+    pub note: Option<&'a str>,
+}
+
+/// Every item of `libraries` mapped to or from `requirement_id`, whichever
+/// library declared the mapping.
+pub fn related<'a>(libraries: &'a [Library], requirement_id: &str) -> Vec<Related<'a>> {
+    let find = |id: &str| {
+        libraries
+            .iter()
+            .find_map(|l| l.requirement(id).map(|r| (&l.library, r)))
+    };
+    let mut out = Vec::new();
+    for m in libraries.iter().flat_map(|l| l.mappings.iter()) {
+        let (other, relation) = if m.from == requirement_id {
+            (&m.to, m.relation)
+        } else if m.to == requirement_id {
+            (&m.from, m.relation.inverse())
+        } else {
+            continue;
+        };
+        if let Some((library, requirement)) = find(other) {
+            out.push(Related {
+                relation,
+                library,
+                requirement,
+                note: m.note.as_deref(),
+            });
+        }
+    }
+    out
+}
+
+/// The built-in libraries, the notice first, each validated and every
+/// mapping's target checked across them.
+pub fn builtin_libraries() -> Result<Vec<Library>, LibraryError> {
+    let known = KnownIds::builtin();
+    let libraries = BUILTIN
+        .iter()
+        .map(|(file, text)| Library::parse(text, file, &known))
+        .collect::<Result<Vec<_>, _>>()?;
+    let problems = check_mappings(&libraries);
+    if problems.is_empty() {
+        Ok(libraries)
+    } else {
+        Err(LibraryError::Invalid {
+            library: "(mappings)".into(),
+            problems,
+        })
+    }
 }
 
 /// A parsed, validated library.
@@ -450,6 +589,15 @@ impl Library {
             }
             check_sources(&what, &r.sources, &mut p);
             check_applicability(&what, &r.applies_to, &mut p);
+            match (self.library.numbering, &r.clause) {
+                (Numbering::Clauses, None) => {
+                    p.push(format!("{what}: a standard's item needs its clause"))
+                }
+                (Numbering::Articles, Some(_)) => p.push(format!(
+                    "{what}: clause is for libraries numbered by clauses"
+                )),
+                _ => {}
+            }
             if r.scope == Scope::Institution && r.applies_to != Applicability::default() {
                 p.push(format!(
                     "{what}: an institution-wide item has no app applicability"
@@ -568,15 +716,19 @@ impl Library {
                 )),
             }
         }
+        let mut seen_m = BTreeSet::new();
         for m in &self.mappings {
             if !requirement_ids.contains(&m.from) {
                 p.push(format!("mapping from unknown requirement {}", m.from));
             }
-            if !["equal", "subset", "superset", "intersect"].contains(&m.relation.as_str()) {
+            if m.to.starts_with(&format!("{lib}:")) {
                 p.push(format!(
-                    "mapping {} → {}: relation {:?}",
-                    m.from, m.to, m.relation
+                    "mapping {} → {}: maps onto its own library",
+                    m.from, m.to
                 ));
+            }
+            if !seen_m.insert((m.from.as_str(), m.to.as_str())) {
+                p.push(format!("mapping {} → {}: given twice", m.from, m.to));
             }
         }
         p
@@ -606,6 +758,26 @@ impl Library {
     /// The live requirement items in order.
     pub fn live_requirements(&self) -> impl Iterator<Item = &Requirement> {
         self.requirements.iter().filter(|r| !r.withdrawn)
+    }
+
+    /// Where an item sits, in words: `第16条` / `Art. 16` for a notice,
+    /// the clause (`6.5`) for a standard.
+    pub fn place(&self, r: &Requirement, lang: &str) -> String {
+        match (self.library.numbering, &r.clause) {
+            (Numbering::Clauses, Some(c)) => c.clone(),
+            _ if lang.starts_with("en") => format!("Art. {}", r.article),
+            _ => format!("第{}条", r.article),
+        }
+    }
+
+    /// The group an article (a notice) or chapter (a standard) heads.
+    pub fn group_label(&self, article: u32, lang: &str) -> String {
+        match (self.library.numbering, lang.starts_with("en")) {
+            (Numbering::Articles, false) => format!("第{article}条"),
+            (Numbering::Articles, true) => format!("Art. {article}"),
+            (Numbering::Clauses, false) => format!("第{article}章"),
+            (Numbering::Clauses, true) => format!("Ch. {article}"),
+        }
     }
 
     /// Requirements per notice article (for the matrix's grouping).

@@ -161,21 +161,24 @@ pub fn matrix(
 ) -> Matrix {
     let requirements: Vec<&Requirement> = lib.live_requirements().collect();
     let mut rows = Vec::new();
-    // The institution row judges institution-wide items only.
-    rows.push(MatrixRow {
-        app_id: None,
-        app_name: "本机构 / Institution".into(),
-        cells: requirements
-            .iter()
-            .map(|r| {
-                if r.scope == Scope::Institution {
-                    judge(lib, data, findings, today, r, None)
-                } else {
-                    na(r, "按应用评价", "judged per app")
-                }
-            })
-            .collect(),
-    });
+    // The institution row judges institution-wide items only; a library
+    // without any (a standard about apps) has none.
+    if requirements.iter().any(|r| r.scope == Scope::Institution) {
+        rows.push(MatrixRow {
+            app_id: None,
+            app_name: "本机构 / Institution".into(),
+            cells: requirements
+                .iter()
+                .map(|r| {
+                    if r.scope == Scope::Institution {
+                        judge(lib, data, findings, today, r, None)
+                    } else {
+                        na(r, "按应用评价", "judged per app")
+                    }
+                })
+                .collect(),
+        });
+    }
     let mut apps: Vec<&App> = data.apps.iter().filter(|a| is_active(a.state)).collect();
     apps.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     for a in apps {

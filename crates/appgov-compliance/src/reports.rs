@@ -271,8 +271,12 @@ pub fn matrix_report(cx: &ReportContext<'_>) -> Document {
         .filter_map(|id| cx.library.requirement(id))
         .collect();
     let mut columns = vec![Column::weighted(cx.t("应用", "App"), 2.2)];
-    columns.extend(reqs.iter().map(|r| Column::new(r.short())));
+    columns.extend(
+        reqs.iter()
+            .map(|r| Column::new(r.short()).in_group(cx.library.group_label(r.article, lang))),
+    );
     let mut table = Table::with_columns(cx.t("合规矩阵", "Compliance matrix"), columns)
+        .key_columns(1)
         .sheet_name(cx.t("合规矩阵", "Matrix"))
         .orientation(appgov_document::Orientation::Landscape);
     for row in &m.rows {
@@ -314,7 +318,7 @@ pub fn matrix_report(cx: &ReportContext<'_>) -> Document {
         let n = |k: &str| t.and_then(|t| t.get(k)).copied().unwrap_or(0) as u64;
         legend.push_row(vec![
             Cell::text(r.short()),
-            Cell::text(format!("{}{}", cx.t("第", "Art. "), r.article) + cx.t("条", "")),
+            Cell::text(cx.library.place(r, lang)),
             Cell::text(format!("{}：{}", r.title(lang), r.text(lang))),
             Cell::count(n("non_compliant")).with_tone(if n("non_compliant") > 0 {
                 Tone::Bad
@@ -356,10 +360,16 @@ pub fn matrix_report(cx: &ReportContext<'_>) -> Document {
     ];
     let apps_in_use = m.rows.iter().filter(|r| r.app_id.is_some()).count();
     cx.base("移动应用合规矩阵", "Compliance matrix of mobile apps")
-        .subtitle(cx.t(
-            "在用应用逐条对照《通知》各项要求的符合情况",
-            "Each app in use against each requirement of the notice",
-        ))
+        .subtitle(match cx.lang {
+            Language::Zh => format!(
+                "在用应用逐条对照{}各项要求的符合情况",
+                cx.library.library.reference
+            ),
+            Language::En => format!(
+                "Each app in use against each requirement of {}",
+                cx.library.library.reference
+            ),
+        })
         .figures(
             values
                 .iter()

@@ -407,3 +407,161 @@ fn matrix_follows_obligations_evidence_and_exceptions() {
         CellValue::NonCompliant
     );
 }
+
+#[test]
+fn the_standard_loads_beside_the_notice_and_maps_onto_it() {
+    let libs = builtin_libraries().expect("the built-in libraries are valid");
+    let ids: Vec<&str> = libs.iter().map(|l| l.library.id.as_str()).collect();
+    assert_eq!(ids, ["nfra-2024-99", "gbt-41391-2022"], "the notice first");
+    let gbt = &libs[1];
+    assert_eq!(gbt.library.numbering, Numbering::Clauses);
+    for r in &gbt.requirements {
+        assert!(r.clause.is_some(), "{}", r.id);
+        assert!(!r.sources.is_empty(), "{}", r.id);
+    }
+    assert_eq!(
+        gbt.place(gbt.requirement("gbt-41391-2022:6.5").unwrap(), "zh"),
+        "6.5"
+    );
+    let notice = &libs[0];
+    let a16 = notice.requirement("nfra-2024-99:a16.1").unwrap();
+    assert_eq!(notice.place(a16, "zh"), "第16条");
+    assert_eq!(notice.place(a16, "en"), "Art. 16");
+    // Seen from the notice, the standard's subsets are items it covers all
+    // of; the mapping is declared once, in the standard's file.
+    let seen = related(&libs, "nfra-2024-99:a16.1");
+    let annex_f = seen
+        .iter()
+        .find(|x| x.requirement.id == "gbt-41391-2022:annex-f")
+        .expect("annex F maps onto article 16");
+    assert_eq!(annex_f.relation, Relation::Superset);
+    assert_eq!(annex_f.library.id, "gbt-41391-2022");
+    assert!(seen.len() >= 8, "{}", seen.len());
+    let back = related(&libs, "gbt-41391-2022:6.6");
+    let targets: BTreeSet<(&str, Relation)> = back
+        .iter()
+        .map(|x| (x.requirement.id.as_str(), x.relation))
+        .collect();
+    assert_eq!(
+        targets,
+        BTreeSet::from([
+            ("nfra-2024-99:a16.1", Relation::Subset),
+            ("nfra-2024-99:a6.2", Relation::Intersect),
+        ])
+    );
+    // Every package check the standard names is one the notice's items
+    // name too: the standard adds no test appgov cannot run.
+    let notice_rules: BTreeSet<&str> = notice
+        .requirements
+        .iter()
+        .flat_map(|r| r.package_rules.iter().map(String::as_str))
+        .collect();
+    for r in &gbt.requirements {
+        for rule in &r.package_rules {
+            assert!(notice_rules.contains(rule.as_str()), "{rule}");
+        }
+    }
+}
+
+#[test]
+fn mappings_are_checked() {
+    let gbt = appgov_compliance::library::GBT_41391_2022;
+    let known = KnownIds::builtin();
+    let bad_relation = gbt.replacen("relation = \"intersect\"", "relation = \"kinda\"", 1);
+    let err = Library::parse(&bad_relation, "gbt.toml", &known).unwrap_err();
+    assert!(err.to_string().contains("kinda"), "{err}");
+    let onto_itself = gbt.replacen(
+        "to = \"nfra-2024-99:a6.2\"",
+        "to = \"gbt-41391-2022:6.5\"",
+        1,
+    );
+    let err = Library::parse(&onto_itself, "gbt.toml", &known).unwrap_err();
+    assert!(err.to_string().contains("its own library"), "{err}");
+    let no_clause = gbt.replacen("clause = \"6.4\"\n", "", 1);
+    let err = Library::parse(&no_clause, "gbt.toml", &known).unwrap_err();
+    assert!(err.to_string().contains("needs its clause"), "{err}");
+    // A target that no loaded library has is named once all are loaded.
+    let dangling = gbt.replacen(
+        "to = \"nfra-2024-99:a6.2\"",
+        "to = \"nfra-2024-99:a99.1\"",
+        1,
+    );
+    let libs = vec![
+        Library::builtin().unwrap(),
+        Library::parse(&dangling, "gbt.toml", &known).unwrap(),
+    ];
+    let problems = appgov_compliance::library::check_mappings(&libs);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("a99.1"));
+}
+
+#[test]
+fn the_standards_matrix_judges_apps_on_their_packages() {
+    let libs = builtin_libraries().unwrap();
+    let gbt = &libs[1];
+    let cal = HolidayCalendar::builtin().unwrap();
+    let today = d(TODAY);
+    let mut data = ledger();
+    let release = |id: &str, app_id: &str| Release {
+        id: id.into(),
+        app_id: app_id.into(),
+        platform: Platform::Android,
+        identifier: "com.example.bank".into(),
+        version_name: Some("9.0.1".into()),
+        version_code: Some(901),
+        file_name: "bank.apk".into(),
+        artifact_sha256: "b".repeat(64),
+        artifact_size: 1,
+        facts_sha256: None,
+        analyser_version: None,
+        signer_sha256: vec![],
+        min_sdk: Some(24),
+        target_sdk: Some(35),
+        domains: vec![],
+        findings_high: 0,
+        findings_medium: 1,
+        findings_low: 0,
+        state: ReleaseState::Live,
+        version: 1,
+    };
+    data.releases = vec![release("r-good", "a-good"), release("r-gaps", "a-gaps")];
+    data.findings = vec![ReleaseFinding {
+        id: "f-1".into(),
+        release_id: "r-gaps".into(),
+        rule: "PKG-017".into(),
+        severity: "medium".into(),
+        title: "采集不可变设备标识".into(),
+        location: None,
+        version: 1,
+    }];
+    let cx = LedgerContext::new(&data, gbt, &cal, today);
+    let findings = run_ledger_checks(&cx);
+    let m = matrix(gbt, &data, &findings, today);
+    assert!(
+        m.rows.iter().all(|r| r.app_id.is_some()),
+        "a standard about apps has no institution row"
+    );
+    let f = "gbt-41391-2022:annex-f";
+    let gaps = m.cell(Some("a-gaps"), f).unwrap();
+    assert_eq!(gaps.value, CellValue::Partial);
+    assert!(
+        gaps.reasons.iter().any(|r| r.en.contains("PKG-017")),
+        "{gaps:?}"
+    );
+    assert_eq!(
+        m.cell(Some("a-good"), f).unwrap().value,
+        CellValue::Compliant
+    );
+    // The same finding shows on the notice's article 16 for that app.
+    let notice = &libs[0];
+    let m = matrix(
+        notice,
+        &data,
+        &run_ledger_checks(&LedgerContext::new(&data, notice, &cal, today)),
+        today,
+    );
+    assert_ne!(
+        m.cell(Some("a-gaps"), "nfra-2024-99:a16.1").unwrap().value,
+        CellValue::Compliant
+    );
+}

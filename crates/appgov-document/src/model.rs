@@ -238,6 +238,10 @@ pub struct Column {
     pub header: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub width: Option<f32>,
+    /// The group a column belongs to (`第6条`): paged output that must
+    /// split a wide table across pages splits between groups.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl Column {
@@ -245,14 +249,20 @@ impl Column {
         Column {
             header: header.into(),
             width: None,
+            group: None,
         }
     }
 
     pub fn weighted(header: impl Into<String>, width: f32) -> Self {
         Column {
-            header: header.into(),
             width: Some(width),
+            ..Column::new(header)
         }
+    }
+
+    pub fn in_group(mut self, group: impl Into<String>) -> Self {
+        self.group = Some(group.into());
+        self
     }
 }
 
@@ -279,6 +289,10 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     #[serde(default)]
     pub orientation: Orientation,
+    /// The leading columns that name a row (an app): paged output that
+    /// splits a wide table into bands of columns repeats them in each.
+    #[serde(default)]
+    pub key_columns: usize,
 }
 
 impl Table {
@@ -296,6 +310,7 @@ impl Table {
             columns: headers.into_iter().map(Column::new).collect(),
             rows: Vec::new(),
             orientation: Orientation::Auto,
+            key_columns: 0,
         }
     }
 
@@ -325,6 +340,12 @@ impl Table {
 
     pub fn orientation(mut self, orientation: Orientation) -> Self {
         self.orientation = orientation;
+        self
+    }
+
+    /// Marks the first `n` columns as the row's key (see `key_columns`).
+    pub fn key_columns(mut self, n: usize) -> Self {
+        self.key_columns = n;
         self
     }
 

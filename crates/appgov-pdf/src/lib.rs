@@ -16,7 +16,7 @@ mod fonts;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use appgov_document::{Block, Document, Table, Tone, safe_link};
+use appgov_document::{Block, Cell, Column, Document, Language, Table, Tone, safe_link};
 use serde_json::{Map, Value as Json, json};
 use typst::diag::SourceDiagnostic;
 use typst::foundations::{Array, Bytes, Dict, IntoValue, Value};
@@ -64,7 +64,8 @@ pub fn render_pdf(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
             limit: MAX_TABLE_ROWS,
         });
     }
-    let input = template_input(doc);
+    let banded = band_wide_tables(doc);
+    let input = template_input(&banded);
     let json = serde_json::to_vec(&input).map_err(|e| PdfError::Layout(e.to_string()))?;
     let mut inputs = Dict::new();
     inputs.insert("doc".into(), Value::Bytes(Bytes::new(json)));
@@ -97,6 +98,104 @@ pub fn render_pdf(doc: &Document, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
             .unwrap_or_default();
         Err(PdfError::Layout(format!("typst panicked: {what}")))
     })
+}
+
+/// Columns (key columns included) a landscape A4 page holds legibly.
+pub const MAX_PRINT_COLUMNS: usize = 13;
+
+/// A table wider than a page can hold, whose leading key columns name its
+/// rows (the compliance matrix: app × 36 requirements), is cut into bands
+/// of columns, each repeating the key columns, split between column groups
+/// where it can be. Squeezing 37 columns onto one page made cells a few
+/// characters wide and rows pages tall; a band per few articles reads like
+/// the register it is. HTML and XLSX keep the one wide table.
+fn band_wide_tables(doc: &Document) -> Document {
+    let mut out = doc.clone();
+    out.blocks = doc
+        .blocks
+        .iter()
+        .flat_map(|b| match b {
+            Block::Table(t) if t.key_columns > 0 && t.width() > MAX_PRINT_COLUMNS => {
+                bands(t, doc.language == Language::Zh)
+                    .into_iter()
+                    .map(Block::Table)
+                    .collect()
+            }
+            other => vec![other.clone()],
+        })
+        .collect();
+    out
+}
+
+fn bands(t: &Table, zh: bool) -> Vec<Table> {
+    let key = t.key_columns.min(t.columns.len());
+    let room = MAX_PRINT_COLUMNS.saturating_sub(key).max(1);
+    // Runs of consecutive columns of one group (a column without a group
+    // is a run of its own).
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for i in key..t.width() {
+        let group = t.columns.get(i).and_then(|c| c.group.as_ref());
+        match runs.last_mut() {
+            Some(r) if group.is_some() && t.columns[r.start].group.as_ref() == group => {
+                r.end = i + 1
+            }
+            _ => runs.push(i..i + 1),
+        }
+    }
+    // Whole groups while they fit; a group wider than a band is cut.
+    let mut cuts: Vec<std::ops::Range<usize>> = Vec::new();
+    for run in runs {
+        let mut run = run;
+        while !run.is_empty() {
+            match cuts.last_mut() {
+                Some(c) if c.len() + run.len() <= room => {
+                    c.end = run.end;
+                    run.start = run.end;
+                }
+                _ => {
+                    let end = (run.start + room).min(run.end);
+                    cuts.push(run.start..end);
+                    run.start = end;
+                }
+            }
+        }
+    }
+    let n = cuts.len();
+    let label = |i: usize| {
+        t.columns
+            .get(i)
+            .map(|c| c.group.clone().unwrap_or_else(|| c.header.clone()))
+            .unwrap_or_default()
+    };
+    cuts.into_iter()
+        .enumerate()
+        .map(|(k, cut)| {
+            let (first, last) = (label(cut.start), label(cut.end - 1));
+            let span = if first == last {
+                first
+            } else {
+                format!("{first} – {last}")
+            };
+            let pick = |row: &[Cell]| {
+                (0..key)
+                    .chain(cut.clone())
+                    .map(|i| row.get(i).cloned().unwrap_or_else(|| Cell::text("")))
+                    .collect::<Vec<_>>()
+            };
+            let mut band = t.clone();
+            band.caption = if zh {
+                format!("{}（{}/{n}：{span}）", t.caption, k + 1)
+            } else {
+                format!("{} ({}/{n}: {span})", t.caption, k + 1)
+            };
+            band.columns = (0..key)
+                .chain(cut.clone())
+                .map(|i| t.columns.get(i).cloned().unwrap_or_else(|| Column::new("")))
+                .collect();
+            band.rows = t.rows.iter().map(|r| pick(r)).collect();
+            band
+        })
+        .collect()
 }
 
 /// The document as the template reads it: its own JSON plus what is easier
@@ -259,7 +358,75 @@ fn diagnostics(list: &[SourceDiagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use appgov_document::{Cell, Column, Language};
+
+    /// An app column and `groups` articles of `per` requirement columns.
+    fn wide(groups: usize, per: usize) -> Table {
+        let mut columns = vec![Column::weighted("应用", 2.0)];
+        for g in 1..=groups {
+            for k in 1..=per {
+                columns.push(Column::new(format!("A{g}.{k}")).in_group(format!("第{g}条")));
+            }
+        }
+        let n = columns.len();
+        let mut t = Table::with_columns("合规矩阵", columns).key_columns(1);
+        for app in ["掌上银行", "信用卡"] {
+            let mut row = vec![Cell::text(app)];
+            row.extend((1..n).map(|i| Cell::text(format!("{app}-{i}"))));
+            t.push_row(row);
+        }
+        t
+    }
+
+    #[test]
+    fn wide_keyed_tables_are_cut_between_groups_repeating_the_key() {
+        let doc = Document::new(Language::Zh, "t", "now").table(wide(9, 4));
+        let banded = band_wide_tables(&doc);
+        let tables: Vec<&Table> = banded
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        // 36 requirement columns, 12 a band, whole articles of 4: 3 bands.
+        assert_eq!(tables.len(), 3);
+        let mut seen = Vec::new();
+        for t in &tables {
+            assert!(t.width() <= MAX_PRINT_COLUMNS, "{}", t.width());
+            assert_eq!(t.columns[0].header, "应用");
+            assert_eq!(t.rows[1][0].text, "信用卡");
+            // no article split over two bands
+            assert_eq!((t.width() - 1) % 4, 0);
+            for (i, c) in t.columns.iter().enumerate().skip(1) {
+                // every cell stays under its own header
+                assert_eq!(t.rows[0][i].text, format!("掌上银行-{}", seen.len() + 1));
+                seen.push(c.header.clone());
+            }
+        }
+        assert_eq!(seen.len(), 36);
+        assert_eq!(tables[0].caption, "合规矩阵（1/3：第1条 – 第3条）");
+        assert_eq!(tables[2].caption, "合规矩阵（3/3：第7条 – 第9条）");
+    }
+
+    #[test]
+    fn a_group_wider_than_a_band_is_cut_and_unkeyed_tables_are_left_alone() {
+        let doc = Document::new(Language::En, "t", "now").table(wide(1, 30));
+        let banded = band_wide_tables(&doc);
+        let widths: Vec<usize> = banded
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(t.width()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(widths, vec![13, 13, 7]);
+        let mut plain = wide(9, 4);
+        plain.key_columns = 0;
+        let doc = Document::new(Language::Zh, "t", "now").table(plain);
+        assert_eq!(band_wide_tables(&doc).blocks.len(), 1);
+    }
 
     #[test]
     fn hinted_weights_win_and_content_weights_are_bounded() {

@@ -12,8 +12,8 @@ use appgov_access::roles::app_org;
 use appgov_access::{Action, Principal};
 use appgov_calendar::{Date, parse_date};
 use appgov_compliance::{
-    CellValue, ComplianceData, LEDGER_RULES, LedgerContext, LedgerFinding, ObligationStatus,
-    Requirement, matrix, run_ledger_checks, status,
+    CellValue, ComplianceData, LEDGER_RULES, LedgerContext, LedgerFinding, Library,
+    ObligationStatus, Requirement, matrix, run_ledger_checks, status,
 };
 use appgov_ledger::model::App;
 use appgov_ledger::vocab::Term;
@@ -376,11 +376,99 @@ pub struct RequirementView {
     pub ledger_checks: Vec<String>,
     pub gate_items: Vec<String>,
     pub obligations: Vec<String>,
+    /// Where it sits: `第16条`, or a standard's clause (`6.5`).
+    pub place: String,
+    /// Items of other libraries mapped to or from it.
+    pub related: Vec<RelatedView>,
+}
+
+/// An item of another library related to a requirement by a mapping.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RelatedView {
+    /// `subset`, `superset`, `equal`, `intersect`, seen from the item shown.
+    pub relation: String,
+    /// In words: "covers part of" …
+    pub relation_label: String,
+    pub library: String,
+    pub reference: String,
+    pub id: String,
+    pub short: String,
+    pub title: String,
+    pub note: Option<String>,
+}
+
+/// `?library=nfra-2024-99` (the notice when absent).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub struct LibraryQuery {
+    pub library: Option<String>,
+}
+
+/// A library the viewer can switch to.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LibraryChoice {
+    pub id: String,
+    pub reference: String,
+    pub name: String,
+    pub requirements: usize,
+    pub current: bool,
+}
+
+/// The library named by `?library=` (the notice when none is named).
+pub fn library_of<'a>(state: &'a Shared, id: Option<&str>) -> Result<&'a Library, Failure> {
+    match id.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(&state.engine.library),
+        Some(id) => state.engine.library_by_id(id).ok_or_else(|| {
+            Failure::NotFound(format!(
+                "没有这个合规库 / no library {id:?} (known: {})",
+                state
+                    .engine
+                    .libraries
+                    .iter()
+                    .map(|l| l.library.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }),
+    }
+}
+
+pub fn library_choices(state: &Shared, current: &Library, lang: Lang) -> Vec<LibraryChoice> {
+    state
+        .engine
+        .libraries
+        .iter()
+        .map(|l| LibraryChoice {
+            id: l.library.id.clone(),
+            reference: l.library.reference.clone(),
+            name: pick(lang, &l.library.name_zh, &l.library.name_en),
+            requirements: l.live_requirements().count(),
+            current: l.library.id == current.library.id,
+        })
+        .collect()
 }
 
 pub fn requirement_view(state: &Shared, r: &Requirement, lang: Lang) -> RequirementView {
-    let lib = &state.engine.library;
+    let libraries = &state.engine.libraries;
+    let lib = libraries
+        .iter()
+        .find(|l| l.requirement(&r.id).is_some())
+        .unwrap_or(&state.engine.library);
+    let related = appgov_compliance::related(libraries, &r.id)
+        .into_iter()
+        .map(|x| RelatedView {
+            relation: x.relation.key().into(),
+            relation_label: x.relation.label(lang.code()).into(),
+            library: x.library.id.clone(),
+            reference: x.library.reference.clone(),
+            id: x.requirement.id.clone(),
+            short: x.requirement.short(),
+            title: x.requirement.title(lang.code()).to_string(),
+            note: x.note.map(str::to_string),
+        })
+        .collect();
     RequirementView {
+        place: lib.place(r, lang.code()),
+        related,
         id: r.id.clone(),
         short: r.short(),
         article: r.article,
@@ -611,6 +699,7 @@ pub struct ValueCount {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MatrixView {
     pub library: String,
+    pub reference: String,
     pub today: String,
     pub articles: Vec<ArticleGroup>,
     pub columns: Vec<RequirementRef>,
@@ -618,8 +707,7 @@ pub struct MatrixView {
     pub summary: Vec<ValueCount>,
 }
 
-pub fn matrix_view(state: &Shared, snap: &Snapshot, reach: &Reach, lang: Lang) -> MatrixView {
-    let lib = &state.engine.library;
+pub fn matrix_view(lib: &Library, snap: &Snapshot, reach: &Reach, lang: Lang) -> MatrixView {
     let m = matrix(lib, &snap.data, &snap.findings, snap.today);
     let apps = snap.apps();
     let columns: Vec<RequirementRef> = m
@@ -637,11 +725,7 @@ pub fn matrix_view(state: &Shared, snap: &Snapshot, reach: &Reach, lang: Lang) -
             Some(g) if g.article == r.article => g.span += 1,
             _ => articles.push(ArticleGroup {
                 article: r.article,
-                label: pick(
-                    lang,
-                    &format!("第{}条", r.article),
-                    &format!("Art. {}", r.article),
-                ),
+                label: lib.group_label(r.article, lang.code()),
                 span: 1,
             }),
         }
@@ -679,6 +763,7 @@ pub fn matrix_view(state: &Shared, snap: &Snapshot, reach: &Reach, lang: Lang) -
         .collect();
     MatrixView {
         library: m.library.clone(),
+        reference: lib.library.reference.clone(),
         today: snap.today_text.clone(),
         articles,
         columns,
@@ -839,7 +924,7 @@ pub fn panel(state: &Shared, snap: &Snapshot, reach: &Reach, lang: Lang) -> Pane
         .filter(|c| reach.about(&apps, c.app_id.as_deref()))
         .filter(|c| c.state == ComplaintState::Open && c.due_on < snap.today_text)
         .count();
-    let m = matrix_view(state, snap, reach, lang);
+    let m = matrix_view(&state.engine.library, snap, reach, lang);
     Panel {
         overdue: overdue.len(),
         due_soon,

@@ -41,6 +41,10 @@ pub struct ServerConfig {
     pub scanner: Option<PathBuf>,
     /// Single sign-on through the institution's OpenID Connect provider.
     pub oidc: Option<OidcConfig>,
+    /// Compliance notices (reminders, overdue notices, escalations) sent
+    /// once a day to e-mail and group robots: `[notify]` with
+    /// `[[notify.route]]`, as the file of `appgov compliance notify`.
+    pub notify: Option<appgov_workflow::notify::NotifyConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -82,6 +86,7 @@ impl Default for ServerConfig {
             scan_memory_mib: 4096,
             scanner: None,
             oidc: None,
+            notify: None,
         }
     }
 }
@@ -203,6 +208,10 @@ impl ServerConfig {
                     "oidc.login_timeout_secs must be between 1 and 3600".into(),
                 ));
             }
+        }
+        if let Some(n) = &self.notify {
+            n.validate()
+                .map_err(|e| ConfigError::Invalid(format!("notify: {e}")))?;
         }
         if let Some(u) = &self.public_url
             && !(u.starts_with("https://") || u.starts_with("http://"))

@@ -140,6 +140,19 @@ pub async fn serve(config: ServerConfig) -> anyhow::Result<()> {
             if let Err(f) = ticker.refresh_compliance().await {
                 eprintln!("appgov serve: planning obligations: {}", f.message());
             }
+            match ticker.send_notices().await {
+                Ok(Some(sent)) => {
+                    eprintln!(
+                        "appgov serve: compliance notices owed {}, messages delivered {}",
+                        sent.notices, sent.delivered
+                    );
+                    for f in &sent.failed {
+                        eprintln!("appgov serve: notice delivery failed: {f}");
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => eprintln!("appgov serve: compliance notices: {e}"),
+            }
         }
     });
     let workers = jobs::start(&state);

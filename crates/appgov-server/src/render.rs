@@ -90,6 +90,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/compliance_nav.html"),
     ),
     (
+        "library_switch.html",
+        include_str!("../templates/library_switch.html"),
+    ),
+    (
         "obligations.html",
         include_str!("../templates/obligations.html"),
     ),

@@ -245,6 +245,7 @@ routes! {
     GET "/api/v1/obligations/{obligation}" => api::compliance::get_obligation, View, Obligation;
     POST "/api/v1/obligations/{obligation}/evidence" => api::compliance::obligation_evidence, RecordEvidence, Obligation;
     GET "/api/v1/compliance/matrix" => api::compliance::get_matrix, View, Somewhere;
+    GET "/api/v1/compliance/requirements" => api::compliance::get_requirements, View, Somewhere;
     GET "/api/v1/compliance/findings" => api::compliance::get_findings, View, Somewhere;
     GET "/api/v1/incidents" => api::compliance::list_incidents, View, Somewhere;
     POST "/api/v1/incidents" => api::compliance::create_incident, EditApp, Somewhere;

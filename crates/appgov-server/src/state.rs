@@ -27,6 +27,8 @@ pub struct Shared {
     pub engine: Arc<Engine>,
     /// The Beijing date the recurring obligations were last planned on.
     pub refreshed_on: tokio::sync::Mutex<Option<String>>,
+    /// The Beijing date every notice owed was delivered on.
+    pub notified_on: tokio::sync::Mutex<Option<String>>,
     /// The server's own origin (`http://127.0.0.1:8080`, or the public URL's).
     pub origin: String,
     /// Wakes an idle scan worker when a job is queued.
@@ -74,6 +76,7 @@ impl AppState {
             knowledge,
             engine,
             refreshed_on: tokio::sync::Mutex::new(None),
+            notified_on: tokio::sync::Mutex::new(None),
             origin,
             scan_wakeup: tokio::sync::Notify::new(),
             scan_finished: tokio::sync::Notify::new(),
@@ -113,6 +116,43 @@ impl AppState {
             .await?;
         *last = Some(today);
         Ok(())
+    }
+
+    /// Sends the compliance notices owed today, once the day's sending
+    /// time (Beijing) has come, when `[notify]` is configured. Each notice
+    /// is recorded on its obligation when delivered, so a restart or a
+    /// second server sends nothing twice; a day with a failed channel is
+    /// tried again on the next tick for what is still owed.
+    pub async fn send_notices(&self) -> Result<Option<appgov_workflow::notify::Sent>, String> {
+        let Some(cfg) = &self.config.notify else {
+            return Ok(None);
+        };
+        let now = appgov_workflow::clock::beijing(&appgov_workflow::now_rfc3339());
+        let (today, time) = now.split_once(' ').unwrap_or((now.as_str(), "00:00"));
+        let minutes = time
+            .split_once(':')
+            .and_then(|(h, m)| Some(h.parse::<u32>().ok()? * 60 + m.parse::<u32>().ok()?))
+            .unwrap_or(0);
+        if minutes < cfg.send_from_minutes() {
+            return Ok(None);
+        }
+        let mut last = self.notified_on.lock().await;
+        if last.as_deref() == Some(today) {
+            return Ok(None);
+        }
+        let date = appgov_calendar::parse_date(today).ok_or_else(|| format!("today {today:?}"))?;
+        let mut cfg = cfg.clone();
+        if cfg.public_url.is_none() {
+            cfg.public_url = Some(self.origin.clone());
+        }
+        let sent =
+            appgov_workflow::notify::run(&self.store, &self.engine, &cfg, "appgov serve", date)
+                .await
+                .map_err(|e| e.to_string())?;
+        if sent.failed.is_empty() {
+            *last = Some(today.to_string());
+        }
+        Ok(Some(sent))
     }
 
     /// Plans again on the next request (after a change that may owe

@@ -469,6 +469,21 @@ impl Store {
         Ok(out)
     }
 
+    /// The record with the greatest id in each group of equal `column`
+    /// values (ids sort by creation): the newest release of every app, in
+    /// one query instead of loading every release ever recorded.
+    pub async fn newest_per<E: Stored>(&self, column: &str) -> Result<Vec<E>> {
+        let col = checked_column::<E>(column)?;
+        let sql = select_sql::<E>(&format!(
+            "WHERE id IN (SELECT MAX(id) FROM {} GROUP BY {col}) ORDER BY id",
+            E::KIND
+        ));
+        both!(&self.pool, p => {
+            let rows = sqlx::query(AssertSqlSafe(sql)).fetch_all(p).await?;
+            rows.iter().map(|r| decode_row::<E, _>(r)).collect()
+        })
+    }
+
     /// Every record of a kind, ordered by id.
     pub async fn all<E: Stored>(&self) -> Result<Vec<E>> {
         let sql = select_sql::<E>("ORDER BY id");

@@ -128,6 +128,55 @@ async fn every_entity_round_trips_on_every_backend() {
 }
 
 #[tokio::test]
+async fn the_newest_release_of_each_app_in_one_query() {
+    for b in backends().await {
+        let store = Store::open(&b.cfg).await.unwrap();
+        // the samples hold app a-mobile with release r-1
+        insert_all(&store).await;
+        let app: App = sample();
+        let mut tx = store.write("测试员").await.unwrap();
+        let mut other = sample::<App>();
+        other.id = "app-other".into();
+        other.name = "另一个应用".into();
+        tx.insert(&mut other).await.unwrap();
+        // Inserted out of order: the greatest id wins, not the last write.
+        for (id, app_id) in [
+            ("rel-03", app.id.as_str()),
+            ("rel-01", app.id.as_str()),
+            ("rel-02", "app-other"),
+            ("rel-05", app.id.as_str()),
+            ("rel-04", "app-other"),
+        ] {
+            let mut r: Release = sample();
+            r.id = id.into();
+            r.app_id = app_id.into();
+            r.version_name = Some(id.into());
+            tx.insert(&mut r).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        let newest: Vec<Release> = store.newest_per("app_id").await.unwrap();
+        let got: Vec<(&str, &str)> = newest
+            .iter()
+            .map(|r| (r.app_id.as_str(), r.id.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("app-other", "rel-04"), (app.id.as_str(), "rel-05")],
+            "{}",
+            b.name
+        );
+        assert!(
+            store
+                .newest_per::<Release>("app_id; DROP TABLE app")
+                .await
+                .is_err(),
+            "{}: only the entity's columns",
+            b.name
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_stale_version_is_a_conflict_not_a_lost_update() {
     for b in backends().await {
         let store = Store::open(&b.cfg).await.unwrap();

@@ -21,17 +21,11 @@ use crate::{Result, WorkflowError, now_rfc3339};
 /// Everything the compliance engine reads, from the store. Releases: the
 /// newest of each app (by id, which sorts by creation) with its findings.
 pub async fn load(store: &Store) -> Result<ComplianceData> {
-    let releases: Vec<Release> = store.all().await.map_err(WorkflowError::Store)?;
-    let mut newest: BTreeMap<String, Release> = BTreeMap::new();
-    for r in releases {
-        match newest.get(&r.app_id) {
-            Some(old) if old.id >= r.id => {}
-            _ => {
-                newest.insert(r.app_id.clone(), r);
-            }
-        }
-    }
-    let release_ids: Vec<String> = newest.values().map(|r| r.id.clone()).collect();
+    let newest: Vec<Release> = store
+        .newest_per("app_id")
+        .await
+        .map_err(WorkflowError::Store)?;
+    let release_ids: Vec<String> = newest.iter().map(|r| r.id.clone()).collect();
     let findings = store
         .find_in::<ReleaseFinding>("release_id", &release_ids)
         .await
@@ -84,7 +78,7 @@ pub async fn load(store: &Store) -> Result<ComplianceData> {
         agreements,
         access_grants,
         transitions,
-        releases: newest.into_values().collect(),
+        releases: newest,
         findings,
         obligations,
         evidence,
@@ -101,20 +95,32 @@ pub async fn load(store: &Store) -> Result<ComplianceData> {
     })
 }
 
-/// The compliance engine's fixed inputs: the library and the holiday
+/// The compliance engine's fixed inputs: the libraries and the holiday
 /// calendar, parsed once per process.
 pub struct Engine {
+    /// The notice: obligations, gates and the default matrix come from it.
     pub library: Library,
+    /// Every built-in library, the notice first, then the standards mapped
+    /// onto it (GB/T 41391-2022).
+    pub libraries: Vec<Library>,
     pub calendar: HolidayCalendar,
 }
 
 impl Engine {
     pub fn builtin() -> Result<Engine> {
+        let libraries = appgov_compliance::builtin_libraries()
+            .map_err(|e| WorkflowError::Invalid(e.to_string()))?;
         Ok(Engine {
-            library: Library::builtin().map_err(|e| WorkflowError::Invalid(e.to_string()))?,
+            library: libraries[0].clone(),
+            libraries,
             calendar: HolidayCalendar::builtin()
                 .map_err(|e| WorkflowError::Invalid(e.to_string()))?,
         })
+    }
+
+    /// A library by its id (`nfra-2024-99`, `gbt-41391-2022`).
+    pub fn library_by_id(&self, id: &str) -> Option<&Library> {
+        self.libraries.iter().find(|l| l.library.id == id)
     }
 }
 

@@ -13,6 +13,7 @@ pub mod channels;
 pub mod clock;
 pub mod compliance;
 pub mod moves;
+pub mod notify;
 pub mod refusal;
 pub mod releases;
 pub mod source;

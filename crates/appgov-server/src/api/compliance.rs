@@ -99,16 +99,62 @@ pub async fn obligation_evidence(
 
 /// The compliance matrix: every app in use (and the institution) × every
 /// requirement, each cell with its value and reasons.
+/// `?library=gbt-41391-2022` judges against another built-in library.
 #[utoipa::path(get, path = "/api/v1/compliance/matrix", tag = "compliance",
-    responses((status = 200, body = MatrixView), (status = 401, body = ErrorBody)))]
+    params(c::LibraryQuery),
+    responses((status = 200, body = MatrixView), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn get_matrix(
     State(state): State<Shared>,
     viewer: Viewer,
+    Query(q): Query<c::LibraryQuery>,
 ) -> Result<Json<MatrixView>, ApiError> {
     let p = viewer.require_api()?;
+    let lib = c::library_of(&state, q.library.as_deref())?;
     let snap = Snapshot::load(&state).await?;
     let reach = Reach::of(&state, p, Action::View).await?;
-    Ok(Json(c::matrix_view(&state, &snap, &reach, viewer.lang)))
+    Ok(Json(c::matrix_view(lib, &snap, &reach, viewer.lang)))
+}
+
+/// A library with every live requirement item: its text in both
+/// languages, what satisfies it, and the items of other libraries mapped
+/// to it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LibraryBody {
+    pub id: String,
+    pub reference: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub data_version: String,
+    pub libraries: Vec<c::LibraryChoice>,
+    pub requirements: Vec<c::RequirementView>,
+}
+
+/// The built-in libraries: the notice (default) or `?library=` another.
+#[utoipa::path(get, path = "/api/v1/compliance/requirements", tag = "compliance",
+    params(c::LibraryQuery),
+    responses((status = 200, body = LibraryBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_requirements(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(q): Query<c::LibraryQuery>,
+) -> Result<Json<LibraryBody>, ApiError> {
+    viewer.require_api()?;
+    let lib = c::library_of(&state, q.library.as_deref())?;
+    let info = &lib.library;
+    Ok(Json(LibraryBody {
+        id: info.id.clone(),
+        reference: info.reference.clone(),
+        name_zh: info.name_zh.clone(),
+        name_en: info.name_en.clone(),
+        data_version: info.data_version.clone(),
+        libraries: c::library_choices(&state, lib, viewer.lang),
+        requirements: lib
+            .live_requirements()
+            .map(|r| c::requirement_view(&state, r, viewer.lang))
+            .collect(),
+    }))
 }
 
 /// The ledger checks' findings (GOV-…) in the caller's reach.

@@ -67,6 +67,7 @@ pub mod accounts;
         compliance::get_obligation,
         compliance::obligation_evidence,
         compliance::get_matrix,
+        compliance::get_requirements,
         compliance::get_findings,
         compliance::list_incidents,
         compliance::create_incident,

@@ -329,16 +329,25 @@ pub async fn evidence_file(
 }
 
 /// `GET /compliance/matrix`.
-pub async fn matrix(State(state): State<Shared>, viewer: Viewer) -> Result<Response, PageError> {
+pub async fn matrix(
+    State(state): State<Shared>,
+    viewer: Viewer,
+    Query(q): Query<c::LibraryQuery>,
+) -> Result<Response, PageError> {
     let p = viewer.require()?;
+    let lib = c::library_of(&state, q.library.as_deref())?;
     let snap = Snapshot::load(&state).await?;
     let reach = Reach::of(&state, p, Action::View).await?;
-    let m = c::matrix_view(&state, &snap, &reach, viewer.lang);
+    let m = c::matrix_view(lib, &snap, &reach, viewer.lang);
     Ok(render::page(
         &state,
         &viewer,
         "matrix.html",
-        context! { m => Value::from(Serde(&m)) },
+        context! {
+            m => Value::from(Serde(&m)),
+            libraries => Value::from(Serde(&c::library_choices(&state, lib, viewer.lang))),
+            switch_path => "/compliance/matrix",
+        },
     )?
     .into_response())
 }
@@ -346,6 +355,7 @@ pub async fn matrix(State(state): State<Shared>, viewer: Viewer) -> Result<Respo
 #[derive(Serialize)]
 struct Article {
     article: u32,
+    label: String,
     requirements: Vec<c::RequirementView>,
 }
 
@@ -353,13 +363,15 @@ struct Article {
 pub async fn requirements(
     State(state): State<Shared>,
     viewer: Viewer,
+    Query(q): Query<c::LibraryQuery>,
 ) -> Result<Response, PageError> {
     viewer.require()?;
-    let lib = &state.engine.library;
+    let lib = c::library_of(&state, q.library.as_deref())?;
     let articles: Vec<Article> = lib
         .by_article()
         .into_iter()
         .map(|(article, rs)| Article {
+            label: lib.group_label(article, viewer.lang.code()),
             article,
             requirements: rs
                 .into_iter()
@@ -377,6 +389,9 @@ pub async fn requirements(
             reference => info.reference.clone(),
             name => match viewer.lang { crate::i18n::Lang::Zh => info.name_zh.clone(), crate::i18n::Lang::En => info.name_en.clone() },
             data_version => info.data_version.clone(),
+            library => info.id.clone(),
+            libraries => Value::from(Serde(&c::library_choices(&state, lib, viewer.lang))),
+            switch_path => "/compliance/requirements",
         },
     )?
     .into_response())

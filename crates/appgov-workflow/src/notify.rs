@@ -1,20 +1,23 @@
-//! `appgov compliance notify`: sends the reminders, overdue notices and
-//! escalations owed today (each once: the obligation records when it was
-//! reminded and escalated) to the configured channels — e-mail and the
-//! WeCom, DingTalk and Feishu group robots. One digest per kind of notice
-//! and channel, so a robot's rate limit is never in reach.
+//! Compliance notices: the reminders, overdue notices and escalations owed
+//! today (each once: the obligation records when it was reminded and
+//! escalated) sent to the configured channels — e-mail and the WeCom,
+//! DingTalk and Feishu group robots. One digest per kind of notice and
+//! channel, so a robot's rate limit is never in reach. `appgov serve` runs
+//! it on its daily tick (a `[notify]` section in its configuration);
+//! `appgov compliance notify` runs it once (from cron).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use appgov_calendar::{Date, format_date};
 use appgov_compliance::{NoticeKind, due_notices, status};
 use appgov_ledger::Obligation;
 use appgov_notify::{Channel, Lang, Message, Tone};
 use appgov_store::Store;
-use appgov_workflow::compliance::{self as wc, Engine};
 use serde::Deserialize;
+
+use crate::compliance::{self as wc, Engine};
+use crate::{Result, WorkflowError};
 
 /// The notify file: which channels get which notices.
 ///
@@ -27,32 +30,79 @@ use serde::Deserialize;
 /// notices = ["escalation"]
 /// channel = { kind = "smtp", host = "mail.bank.example", from = "appgov@bank.example", to = ["governance@bank.example"] }
 /// ```
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NotifyConfig {
     /// Where appgov's pages are, for links in the messages.
     #[serde(default)]
     pub public_url: Option<String>,
+    /// `appgov serve` sends each day at or after this Beijing time
+    /// (`HH:MM`, default 09:00: in office hours, not at midnight).
+    #[serde(default)]
+    pub send_from: Option<String>,
     #[serde(rename = "route")]
     pub routes: Vec<Route>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     pub notices: Vec<NoticeKind>,
     pub channel: Channel,
 }
 
-pub fn load_config(path: &Path) -> Result<NotifyConfig> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let cfg: NotifyConfig = toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
-    for r in &cfg.routes {
-        r.channel
-            .validate()
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+impl NotifyConfig {
+    /// Every channel complete, `send_from` a time of day; the problems in
+    /// one message.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let mut problems = Vec::new();
+        if self.routes.is_empty() {
+            problems.push("no [[route]]: nothing would be sent".to_string());
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            if let Err(e) = r.channel.validate() {
+                problems.push(format!("route {}: {e}", i + 1));
+            }
+            if r.notices.is_empty() {
+                problems.push(format!("route {}: notices is empty", i + 1));
+            }
+        }
+        if let Some(t) = &self.send_from
+            && parse_time_of_day(t).is_none()
+        {
+            problems.push(format!("send_from {t:?} is not a time HH:MM"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        }
     }
+
+    /// Minutes after Beijing midnight from which `appgov serve` sends.
+    pub fn send_from_minutes(&self) -> u32 {
+        self.send_from
+            .as_deref()
+            .and_then(parse_time_of_day)
+            .unwrap_or(9 * 60)
+    }
+}
+
+/// `HH:MM` → minutes after midnight.
+fn parse_time_of_day(s: &str) -> Option<u32> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some(h * 60 + m)
+}
+
+/// Reads and validates a notify file.
+pub fn load_config(path: &Path) -> Result<NotifyConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| WorkflowError::Invalid(format!("reading {}: {e}", path.display())))?;
+    let cfg: NotifyConfig = toml::from_str(&text)
+        .map_err(|e| WorkflowError::Invalid(format!("{}: {e}", path.display())))?;
+    cfg.validate()
+        .map_err(|e| WorkflowError::Invalid(format!("{}: {e}", path.display())))?;
     Ok(cfg)
 }
 
@@ -171,7 +221,8 @@ pub async fn run(
             let r = tokio::task::spawn_blocking(move || {
                 appgov_notify::deliver(&channel, &m, std::time::SystemTime::now())
             })
-            .await?;
+            .await
+            .map_err(|e| WorkflowError::Invalid(format!("delivery task: {e}")))?;
             match r {
                 Ok(_) => {
                     delivered = true;
