@@ -7,6 +7,7 @@
 // axe-core (WCAG 2.1 A/AA; serious and critical violations fail).
 import { chromium } from "playwright-core";
 import path from "node:path";
+import fs from "node:fs/promises";
 import { createRequire } from "node:module";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -17,6 +18,8 @@ const password = process.env.APPGOV_PASSWORD;
 const appName = process.env.APPGOV_APP_NAME;
 const appId = process.env.APPGOV_APP_ID;
 let step = 0;
+// Today in Beijing (the server's calendar), YYYY-MM-DD.
+const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
 
 async function shot(page, name) {
   step += 1;
@@ -54,7 +57,7 @@ const browser = await chromium.launch({
     "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
 try {
-  const context = await browser.newContext({ locale: "zh-CN", bypassCSP: true, viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({ locale: "zh-CN", acceptDownloads: true, bypassCSP: true, viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   page.on("pageerror", (e) => { throw new Error(`script error on ${page.url()}: ${e}`); });
   await page.goto(`${base}/`);
@@ -89,6 +92,10 @@ try {
   // Upload the report.
   await page.getByLabel("证据类型").selectOption("risk_assessment_report");
   await page.getByLabel("证据名称").fill("2026 年度移动应用风险评估报告");
+  // The report's typed form (评估机构、期间、报告日期 are required).
+  await page.getByLabel("评估机构或部门").fill("信息科技部风险管理处");
+  await page.getByLabel("评估期间").fill("2026 年度");
+  await page.getByLabel("报告日期").fill(today);
   await page.getByLabel("证据文件").setInputFiles({
     name: "风险评估报告-2026.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 年度风险评估报告"),
   });
@@ -117,6 +124,57 @@ try {
     check(await page.locator("h1").count() === 1, `${url} renders`);
     await shot(page, name);
   }
+  // A drill record through its typed form: a required field left empty
+  // is refused by the browser; filled in, the fields show on the record.
+  await page.goto(`${base}/obligations?template=drill`);
+  await page.getByRole("link", { name: "业务连续性应急演练" }).first().click();
+  await page.waitForURL(/\/obligations\/[0-9a-f-]{36}$/);
+  const drillUrl = page.url();
+  await page.getByLabel("演练日期").fill(today);
+  await page.getByLabel("参与部门与人员").fill("金融科技部、运营管理部");
+  await page.getByLabel("演练结果").selectOption("partial");
+  await page.getByLabel("发现问题与整改事项").fill("切换耗时超出预案，已列入整改");
+  await page.getByLabel("证据文件").setInputFiles({
+    name: "演练记录.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4 演练记录"),
+  });
+  await page.getByRole("button", { name: "上传证据并完成义务" }).click();
+  check(page.url() === drillUrl && await page.getByLabel("演练场景").evaluate((e) => !e.validity.valid),
+    "the browser refuses the form without the required 演练场景");
+  await page.getByLabel("演练场景").fill("主数据中心断电，切换至同城灾备");
+  await shot(page, "drill-form");
+  await page.getByRole("button", { name: "上传证据并完成义务" }).click();
+  await page.waitForURL(drillUrl);
+  const drillMain = await page.locator("main").innerText();
+  check(drillMain.includes("主数据中心断电，切换至同城灾备") && drillMain.includes("部分达到预期"),
+    "the drill record's fields are shown");
+  await shot(page, "drill-done");
+
+  // Reports: the matrix as XLSX and the evidence pack, downloaded.
+  await page.goto(`${base}/`);
+  await page.locator("section.compliance-panel").getByRole("link", { name: "下载合规报告" }).click();
+  await page.waitForURL(/\/reports$/);
+  await shot(page, "reports");
+  const save = async (format, name) => {
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.locator(`#report-${name} a[data-format="${format}"]`).click(),
+    ]);
+    const bytes = await fs.readFile(await download.path());
+    return { bytes, name: download.suggestedFilename() };
+  };
+  const xlsx = await save("xlsx", "compliance-matrix");
+  check(xlsx.bytes.subarray(0, 2).toString() === "PK" && xlsx.bytes.includes(Buffer.from("xl/workbook.xml")),
+    `the matrix downloads as XLSX (${xlsx.bytes.length} bytes)`);
+  check(xlsx.name.startsWith("移动应用合规矩阵-") && xlsx.name.endsWith(".xlsx"), `its Chinese file name (${xlsx.name})`);
+  const pack = await save("zip", "evidence-pack");
+  check(pack.bytes.subarray(0, 2).toString() === "PK" && pack.bytes.includes(Buffer.from("SHA256SUMS"))
+    && pack.bytes.includes(Buffer.from("演练记录.pdf")), `the evidence pack lists SHA256SUMS and the drill record (${pack.name})`);
+
+  // Evidence requests: the list renders.
+  await page.goto(`${base}/evidence-requests`);
+  check(await page.locator("h1").count() === 1, "/evidence-requests renders");
+  await shot(page, "evidence-requests");
+
   await page.goto(`${base}/`);
   await shot(page, "dashboard-after");
   await context.close();

@@ -1068,10 +1068,11 @@ pub async fn load(
                 bytes: body.as_bytes(),
                 effective_on: days(today, done),
                 expires_on: None,
-                fields: BTreeMap::from([(
-                    "report_no".to_string(),
-                    format!("SLB-{}-{:03}", today.year(), evidence_count + 1),
-                )]),
+                fields: demo_fields(
+                    kind,
+                    &days(today, done),
+                    &format!("SLB-{}-{:03}", today.year(), evidence_count + 1),
+                ),
                 note: None,
                 obligation_id: Some(o.id.clone()),
                 request_id: None,
@@ -1396,4 +1397,36 @@ pub async fn load(
         ));
     }
     Ok(out)
+}
+
+/// The typed form's fields of a demo document (kinds without a form take
+/// none).
+fn demo_fields(kind: EvidenceKind, on: &str, number: &str) -> BTreeMap<String, String> {
+    let pairs: Vec<(&str, String)> = match kind {
+        EvidenceKind::RiskAssessmentReport => vec![
+            ("assessor", "信息科技部风险管理处".into()),
+            ("period", on[..4].to_string()),
+            ("report_date", on.into()),
+            ("high_risks", "1".into()),
+        ],
+        EvidenceKind::DrillRecord => vec![
+            ("drill_date", on.into()),
+            ("scenario", "信用卡核心系统主备切换".into()),
+            ("participants", "信用卡中心、信息科技部、运营管理部".into()),
+            ("outcome", "passed".into()),
+            (
+                "follow_ups",
+                format!("切换耗时超出预案 5 分钟，已列入整改（{number}）"),
+            ),
+        ],
+        EvidenceKind::AuditReport => vec![
+            ("auditor", "内部审计部".into()),
+            ("period", on[..4].to_string()),
+            ("report_number", number.into()),
+            ("report_date", on.into()),
+            ("findings", "3".into()),
+        ],
+        _ => vec![],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }

@@ -4,7 +4,6 @@
 
 mod demo;
 mod diff;
-mod evidence_pack;
 mod gates;
 mod internal_scan;
 mod ledger;

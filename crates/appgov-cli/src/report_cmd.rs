@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use appgov_calendar::{Date, parse_date};
-use appgov_compliance::reports::{self, ReportContext};
-use appgov_compliance::{LedgerContext, matrix, run_ledger_checks, status};
+use appgov_compliance::{LedgerContext, run_ledger_checks, status};
 use appgov_document::{Document, Language};
 use appgov_workflow::compliance::{self as wc, Engine};
+use appgov_workflow::reports::{self, Format, ReportRequest};
 use appgov_workflow::{now_rfc3339, today_cn};
 use clap::{Args, Subcommand, ValueEnum};
 
@@ -28,6 +28,17 @@ pub enum ReportKind {
     /// A zip of every piece of evidence (each revision) with an index and
     /// SHA-256 hashes, for an audit. Only `--format zip`.
     EvidencePack,
+}
+
+impl ReportKind {
+    fn shared(self) -> reports::ReportKind {
+        match self {
+            ReportKind::Ledger => reports::ReportKind::Ledger,
+            ReportKind::ComplianceMatrix => reports::ReportKind::ComplianceMatrix,
+            ReportKind::AnnualRiskAssessment => reports::ReportKind::AnnualRiskAssessment,
+            ReportKind::EvidencePack => reports::ReportKind::EvidencePack,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -74,62 +85,52 @@ fn generated_at() -> String {
     appgov_workflow::clock::beijing(&now_rfc3339())
 }
 
+/// Builds the report through `appgov_workflow::reports` (as the web
+/// platform does) and writes it.
 pub fn report(s: &StoreArgs, a: &ReportArgs) -> Result<ExitCode> {
     let format = match a.format {
-        Some(f) => f,
-        None => match a.out.extension().and_then(|e| e.to_str()) {
-            Some("html" | "htm") => DocFormat::Html,
-            Some("pdf") => DocFormat::Pdf,
-            Some("xlsx") => DocFormat::Xlsx,
-            Some("zip") => DocFormat::Zip,
-            _ => bail!("say --format html|pdf|xlsx|zip (the --out file's extension does not tell)"),
-        },
+        Some(DocFormat::Html) => Format::Html,
+        Some(DocFormat::Pdf) => Format::Pdf,
+        Some(DocFormat::Xlsx) => Format::Xlsx,
+        Some(DocFormat::Zip) => Format::Zip,
+        None => a
+            .out
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(Format::parse)
+            .context("say --format html|pdf|xlsx|zip (the --out file's extension does not tell)")?,
     };
-    if (a.kind == ReportKind::EvidencePack) != (format == DocFormat::Zip) {
+    let kind = a.kind.shared();
+    if (kind == reports::ReportKind::EvidencePack) != (format == Format::Zip) {
         bail!("the evidence pack is a zip, and only it is; reports are html, pdf or xlsx");
     }
-    let today = today(a.as_of.as_deref())?;
-    let lang = match a.lang {
-        Lang::Zh => Language::Zh,
-        Lang::En => Language::En,
+    let req = ReportRequest {
+        kind,
+        lang: match a.lang {
+            Lang::Zh => Language::Zh,
+            Lang::En => Language::En,
+        },
+        year: a.year,
+        today: today(a.as_of.as_deref())?,
+        generated_at: generated_at(),
     };
     let engine = Engine::builtin()?;
     let (bytes, summary) = runtime()?.block_on(async {
         let store = open(s).await?;
         let data = wc::load(&store).await?;
-        let out = if a.kind == ReportKind::EvidencePack {
-            let pack = crate::evidence_pack::build(
-                &store,
-                &engine.library,
-                &data,
-                today,
-                &generated_at(),
-            )?;
+        let out = if kind == reports::ReportKind::EvidencePack {
+            let pack =
+                reports::build_pack(store.files(), &engine, &data, req.today, &req.generated_at)?;
             let n = pack.files;
             (pack.bytes, format!("{n} evidence files"))
         } else {
-            let cx = LedgerContext::new(&data, &engine.library, &engine.calendar, today);
-            let findings = run_ledger_checks(&cx);
-            let m = matrix(&engine.library, &data, &findings, today);
-            let rc = ReportContext {
-                library: &engine.library,
-                data: &data,
-                findings: &findings,
-                matrix: &m,
-                today,
-                generated_at: generated_at(),
-                lang,
-            };
-            let doc = match a.kind {
-                ReportKind::Ledger => reports::ledger_report(&rc),
-                ReportKind::ComplianceMatrix => reports::matrix_report(&rc),
-                ReportKind::AnnualRiskAssessment => {
-                    reports::annual_risk_assessment_report(&rc, a.year.unwrap_or(today.year()))
-                }
-                ReportKind::EvidencePack => unreachable!("handled above"),
-            };
+            let doc = reports::document(&engine, &data, &req)?;
             let rows = doc.table_rows();
-            (render(&doc, format)?, format!("{rows} table rows"))
+            let bytes = match format {
+                Format::Pdf => pdf(&doc)?,
+                f => reports::render(&doc, f)?,
+            };
+            (bytes, format!("{rows} table rows"))
         };
         store.close().await;
         Ok::<_, anyhow::Error>(out)
@@ -143,15 +144,6 @@ pub fn report(s: &StoreArgs, a: &ReportArgs) -> Result<ExitCode> {
         bytes.len()
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn render(doc: &Document, format: DocFormat) -> Result<Vec<u8>> {
-    Ok(match format {
-        DocFormat::Html => appgov_document::to_html(doc).into_bytes(),
-        DocFormat::Xlsx => appgov_document::to_xlsx(doc)?,
-        DocFormat::Pdf => pdf(doc)?,
-        DocFormat::Zip => bail!("a report is html, pdf or xlsx"),
-    })
 }
 
 #[cfg(feature = "pdf")]

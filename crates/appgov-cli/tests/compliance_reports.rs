@@ -6,10 +6,12 @@
 //! pack's hashes are checked with `sha256sum -c` and a tampered file stops
 //! the pack; the ledger checks gate on severity.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
-use calamine::Reader;
+use common::{tool, xlsx_text};
 
 fn appgov(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_appgov"))
@@ -31,19 +33,6 @@ fn ok(data: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&o.stderr)
     );
     String::from_utf8(o.stdout).unwrap()
-}
-
-/// A tool of poppler-utils or coreutils, or a skip (a failure under CI).
-fn tool(name: &str) -> bool {
-    let found = Command::new(name).arg("-v").output().is_ok();
-    if !found {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is missing under CI (.ci/run installs poppler-utils)"
-        );
-        eprintln!("skipping the {name} part: not installed (apt install poppler-utils)");
-    }
-    found
 }
 
 fn demo() -> tempfile::TempDir {
@@ -164,17 +153,7 @@ fn every_report_in_every_format() {
             dir.path(),
             &["report", kind, "--out", xlsx.to_str().unwrap()],
         );
-        let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
-        let mut all = String::new();
-        for name in wb.sheet_names() {
-            let range = wb.worksheet_range(&name).unwrap();
-            for row in range.rows() {
-                for c in row {
-                    all.push_str(&c.to_string());
-                    all.push('\t');
-                }
-            }
-        }
+        let all = xlsx_text(&std::fs::read(&xlsx).unwrap());
         for e in expected.iter().skip(1) {
             assert!(all.contains(e), "{kind}.xlsx lacks {e}");
         }
@@ -271,6 +250,18 @@ fn evidence_pack_hashes_check_and_tampering_stops_it() {
     );
     let csv = std::fs::read_to_string(extract.join("index.csv")).unwrap();
     assert!(csv.contains("risk_assessment_report"));
+    // The typed forms' fields are in the index: by key in the CSV, by
+    // label in the HTML.
+    assert!(csv.lines().next().unwrap().ends_with(",fields"), "{csv}");
+    assert!(
+        csv.contains("drill_date") && csv.contains("信用卡核心系统主备切换"),
+        "{csv}"
+    );
+    let index = std::fs::read_to_string(extract.join("index.html")).unwrap();
+    assert!(
+        index.contains("演练日期") && index.contains("达到预期"),
+        "labels in the index"
+    );
     if Command::new("sha256sum").arg("--version").output().is_ok() {
         let c = Command::new("sha256sum")
             .args(["-c", "SHA256SUMS"])

@@ -221,6 +221,27 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
     .await
     .unwrap();
     ids.insert("counterfeit", case.id.clone());
+    // An evidence request about app A (branch A), and a report to download.
+    let mut rq = appgov_ledger::EvidenceRequest {
+        id: String::new(),
+        kind: appgov_ledger::EvidenceKind::PentestReport,
+        app_id: Some(app_a.id.clone()),
+        requirement_id: None,
+        obligation_id: None,
+        assignee_person_id: None,
+        requested_by: "matrix".into(),
+        requested_on: "2026-11-20".into(),
+        due_on: "2026-12-20".into(),
+        message: String::new(),
+        state: appgov_ledger::RequestState::Open,
+        evidence_id: None,
+        version: 0,
+    };
+    let mut tx = store.write("matrix").await.unwrap();
+    tx.insert(&mut rq).await.unwrap();
+    tx.commit().await.unwrap();
+    ids.insert("request", rq.id.clone());
+    ids.insert("kind", "ledger".to_string());
     ids.insert("org", "branch-a".to_string());
     ids.insert("name", "app.css".to_string());
     // A user and a token that administrative routes act on (never a persona).
@@ -290,7 +311,8 @@ fn expected_allowed(p: &Principal, spec: &RouteSpec, tree: &OrgTree) -> bool {
         | Object::Account
         | Object::Obligation
         | Object::Complaint
-        | Object::Counterfeit => p.may(spec.action, Some("branch-a"), tree),
+        | Object::Counterfeit
+        | Object::EvidenceRequest => p.may(spec.action, Some("branch-a"), tree),
     }
 }
 
@@ -471,6 +493,7 @@ fn every_route_for_every_role() {
                 | Object::Obligation
                 | Object::Complaint
                 | Object::Counterfeit
+                | Object::EvidenceRequest
         )
     }) {
         let ans = request(&mut owner_b, spec, &fill(spec.path, &fx.ids));

@@ -15,7 +15,9 @@ use appgov_access::{AccountRole, Grant};
 use appgov_ledger::AppState;
 use appgov_ledger::model::{App, OrgNode};
 use appgov_ledger::vocab::{AppForm, OrgKind};
-use appgov_ledger::{Obligation, ObligationState};
+use appgov_ledger::{
+    EvidenceKind, EvidenceRequest, Obligation, ObligationState, Person, RequestState,
+};
 use appgov_store::{Store, StoreConfig};
 use appgov_testkit::web::{Client, Server, escaped};
 use serde_json::{Value, json};
@@ -33,6 +35,10 @@ struct Fixture {
     app: String,
     hostile_app: String,
     obligation: String,
+    /// A person of the ledger (dept A), the `ev_owner` account's.
+    person: String,
+    /// An open evidence request due five days ago.
+    overdue_request: String,
 }
 
 async fn org(tx: &mut appgov_store::Tx, name: &str, kind: OrgKind, parent: Option<&str>) -> String {
@@ -104,11 +110,54 @@ async fn build(dir: &Path) -> Fixture {
         let u = common::local_user(login, login, vec![Grant { role, org_id }]);
         common::add_user(&store, "fixture", u, PW).await;
     }
+    // A person of the ledger with an account, asked for evidence; and a
+    // request to them that is five days overdue.
+    let mut tx = store.write("fixture").await.unwrap();
+    let mut person = Person {
+        id: String::new(),
+        name: "王证据".into(),
+        org_id: Some(dept_a.clone()),
+        title: None,
+        contact: None,
+        roles: vec![],
+        external: false,
+        version: 0,
+    };
+    tx.insert(&mut person).await.unwrap();
+    let mut overdue = EvidenceRequest {
+        id: String::new(),
+        kind: EvidenceKind::PentestReport,
+        app_id: Some(app.id.clone()),
+        requirement_id: None,
+        obligation_id: None,
+        assignee_person_id: Some(person.id.clone()),
+        requested_by: "gov".into(),
+        requested_on: days_ago(30),
+        due_on: days_ago(5),
+        message: "请提供渗透测试报告".into(),
+        state: RequestState::Open,
+        evidence_id: None,
+        version: 0,
+    };
+    tx.insert(&mut overdue).await.unwrap();
+    tx.commit().await.unwrap();
+    let mut u = common::local_user(
+        "ev_owner",
+        "王证据",
+        vec![Grant {
+            role: AccountRole::AppOwner,
+            org_id: Some(dept_a.clone()),
+        }],
+    );
+    u.person_id = Some(person.id.clone());
+    common::add_user(&store, "fixture", u, PW).await;
     store.close().await;
     Fixture {
         app: app.id,
         hostile_app: hostile.id,
         obligation: o.id,
+        person: person.id,
+        overdue_request: overdue.id,
     }
 }
 
@@ -273,6 +322,9 @@ fn overdue_obligation_evidence_matrix_and_scopes() {
             ("kind", "risk_assessment_report"),
             ("title", "2026 年度风险评估报告"),
             ("effective_on", &today),
+            ("field.assessor", "信息科技部"),
+            ("field.period", "2026 年度"),
+            ("field.report_date", &today),
         ],
         "file",
         "risk-assessment-2026.pdf",
@@ -306,7 +358,13 @@ fn overdue_obligation_evidence_matrix_and_scopes() {
     // Closed once: a second upload is refused.
     let again = gov.post_file(
         &format!("{page}/evidence"),
-        &[("kind", "risk_assessment_report"), ("effective_on", &today)],
+        &[
+            ("kind", "risk_assessment_report"),
+            ("effective_on", &today),
+            ("field.assessor", "信息科技部"),
+            ("field.period", "2026 年度"),
+            ("field.report_date", &today),
+        ],
         "file",
         "again.pdf",
         b"again",
@@ -529,4 +587,437 @@ fn a_second_library_and_its_mappings() {
         assert_eq!(r.status, 404, "{path}: {}", r.body);
         assert!(r.body.contains("nfra-2024-99"), "known libraries named");
     }
+}
+
+fn days_ahead(n: i64) -> String {
+    let today = appgov_calendar::parse_date(&appgov_workflow::today_cn()).unwrap();
+    appgov_calendar::format_date(today + time::Duration::days(n))
+}
+
+/// The typed form of a drill record refuses a missing required field and
+/// a bad date (in the viewer's language), then records the fields, shown
+/// on the obligation; an evidence request is created from an obligation,
+/// listed (mine, overdue marked), fulfilled by its assignee — the
+/// obligation closes — and another is cancelled over the API; every report
+/// downloads in every format (PDF read back by pdftotext, XLSX by
+/// calamine, the evidence pack's zip with the typed fields in its index)
+/// for an institution-wide viewer and is refused to a department's.
+#[test]
+fn typed_evidence_requests_and_report_downloads() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(build(dir.path()));
+    let server = Server::start(Path::new(env!("CARGO_BIN_EXE_appgov")), dir.path(), &[]);
+    let mut gov = server.client();
+    assert_eq!(gov.login("gov", PW).status, 303);
+    let today = appgov_workflow::today_cn();
+
+    // ---- the typed drill-record form
+    let all = gov.get("/api/v1/obligations").json();
+    let drill = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["template"] == "nfra-2024-99/drill" && o["app_id"] == fx.app)
+        .expect("the app's drill duty")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let page = format!("/obligations/{drill}");
+    let form = gov.get(&page);
+    assert_eq!(form.status, 200);
+    for f in [
+        "field.drill_date",
+        "field.scenario",
+        "field.participants",
+        "field.outcome",
+        "field.follow_ups",
+        "演练日期",
+        "达到预期",
+    ] {
+        assert!(form.body.contains(f), "the drill form has {f}");
+    }
+    let detail = gov.get(&format!("/api/v1/obligations/{drill}")).json();
+    assert_eq!(detail["forms"][0]["kind"], "drill_record", "{detail}");
+    let drill_fields = |date: &str, scenario: &str| -> Vec<(String, String)> {
+        let mut v = vec![
+            ("kind".to_string(), "drill_record".to_string()),
+            ("effective_on".to_string(), today.clone()),
+            ("field.drill_date".to_string(), date.to_string()),
+            (
+                "field.participants".to_string(),
+                "金融科技部、运营部".to_string(),
+            ),
+            ("field.outcome".to_string(), "passed".to_string()),
+        ];
+        if !scenario.is_empty() {
+            v.push(("field.scenario".to_string(), scenario.to_string()));
+        }
+        v
+    };
+    let post = |c: &mut appgov_testkit::web::Client, url: &str, fields: &[(String, String)]| {
+        let f: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        c.post_file(url, &f, "file", "drill.pdf", "演练记录".as_bytes())
+    };
+    // A missing required field.
+    let missing = post(
+        &mut gov,
+        &format!("{page}/evidence"),
+        &drill_fields(&today, ""),
+    );
+    assert_eq!(missing.status, 422, "{}", missing.body);
+    assert!(missing.body.contains("role=\"alert\""));
+    assert!(
+        missing.body.contains("请填写「演练场景」"),
+        "{}",
+        missing.body
+    );
+    // A date that does not exist.
+    let bad = post(
+        &mut gov,
+        &format!("{page}/evidence"),
+        &drill_fields("2026-02-30", "主数据中心断电"),
+    );
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(
+        bad.body.contains("「演练日期」不是有效日期"),
+        "{}",
+        bad.body
+    );
+    // The same over the API, in English.
+    let mut en = server.client();
+    en.lang = Some("en".into());
+    assert_eq!(en.login("owner_a", PW).status, 303);
+    en.get("/");
+    let api_bad = post(
+        &mut en,
+        &format!("/api/v1/obligations/{drill}/evidence"),
+        &drill_fields(&today, ""),
+    );
+    assert_eq!(api_bad.status, 422, "{}", api_bad.body);
+    assert!(
+        api_bad.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("“Scenario” is required"),
+        "{}",
+        api_bad.body
+    );
+    assert_eq!(
+        gov.get(&format!("/api/v1/obligations/{drill}")).json()["obligation"]["state"],
+        "open",
+        "refused forms change nothing"
+    );
+    // A good one: done, the fields on the obligation.
+    let ok = post(
+        &mut gov,
+        &format!("{page}/evidence"),
+        &drill_fields(&days_ago(3), "主数据中心断电，切换至同城灾备"),
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let done = gov.get(&page);
+    assert!(done.body.contains("主数据中心断电，切换至同城灾备"));
+    assert!(done.body.contains("达到预期"), "the choice by its label");
+    let d = gov.get(&format!("/api/v1/obligations/{drill}")).json();
+    assert_eq!(d["obligation"]["state"], "done");
+    let fields = &d["evidence"][0]["revisions"][0]["fields"];
+    assert!(
+        fields
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["key"] == "drill_date" && f["value"] == days_ago(3)),
+        "{fields}"
+    );
+
+    // ---- evidence requests
+    let list = gov.get("/evidence-requests");
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body
+            .contains(&format!("/evidence-requests/{}", fx.overdue_request))
+    );
+    assert!(list.body.contains("已逾期 5 天"), "overdue marked");
+    let new_form = gov.get(&format!(
+        "/evidence-requests/new?obligation={}",
+        fx.obligation
+    ));
+    assert_eq!(new_form.status, 200, "{}", new_form.body);
+    assert!(
+        new_form.body.contains("王证据"),
+        "the ledger's people to choose"
+    );
+    // A due date before today is refused on the form.
+    let past = gov.post_form(
+        "/evidence-requests",
+        &[
+            ("obligation", &fx.obligation),
+            ("assignee", &fx.person),
+            ("due_on", &days_ago(1)),
+            ("message", ""),
+        ],
+    );
+    assert_eq!(past.status, 422, "{}", past.body);
+    assert!(past.body.contains("早于今天"), "{}", past.body);
+    let created = gov.post_form(
+        "/evidence-requests",
+        &[
+            ("obligation", &fx.obligation),
+            ("assignee", &fx.person),
+            ("due_on", &days_ahead(7)),
+            ("message", "请上传年度风险评估报告"),
+        ],
+    );
+    assert_eq!(created.status, 303, "{}", created.body);
+    let at = created.header("location").unwrap().to_string();
+    let request_id = at.rsplit('/').next().unwrap().to_string();
+    // The assignee finds it among theirs, with the overdue one.
+    let mut assignee = server.client();
+    assert_eq!(assignee.login("ev_owner", PW).status, 303);
+    let mine = assignee.get("/api/v1/evidence-requests?mine=true").json();
+    let mine = mine.as_array().unwrap();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    let req = mine.iter().find(|r| r["id"] == request_id).unwrap();
+    assert_eq!(
+        req["kind"], "risk_assessment_report",
+        "the obligation's kind"
+    );
+    assert_eq!(req["obligation_id"], fx.obligation);
+    assert_eq!(req["overdue"], false);
+    let old = mine.iter().find(|r| r["id"] == fx.overdue_request).unwrap();
+    assert_eq!(
+        (old["overdue"].clone(), old["days_overdue"].clone()),
+        (json!(true), json!(5))
+    );
+    assert!(assignee.get("/evidence-requests").body.contains("与我有关"));
+    // Another department sees none of it.
+    let mut owner_b = server.client();
+    assert_eq!(owner_b.login("owner_b", PW).status, 303);
+    assert_eq!(owner_b.get(&at).status, 403);
+    assert!(
+        owner_b
+            .get("/api/v1/evidence-requests")
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    // Fulfilled by the assignee: the request and the obligation close.
+    let page = assignee.get(&at);
+    assert!(
+        page.body.contains("field.assessor"),
+        "the kind's typed form"
+    );
+    let up = assignee.post_file(
+        &format!("{at}/evidence"),
+        &[
+            ("effective_on", &today),
+            ("field.assessor", "信息科技部"),
+            ("field.period", "2026 年度"),
+            ("field.report_date", &today),
+            ("field.high_risks", "2"),
+        ],
+        "file",
+        "风险评估报告.pdf",
+        "报告".as_bytes(),
+    );
+    assert_eq!(up.status, 303, "{}", up.body);
+    let r = assignee
+        .get("/api/v1/evidence-requests")
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == request_id)
+        .unwrap()
+        .clone();
+    assert_eq!(r["state"], "fulfilled", "{r}");
+    assert!(r["evidence_id"].is_string());
+    let o = gov
+        .get(&format!("/api/v1/obligations/{}", fx.obligation))
+        .json();
+    assert_eq!(o["obligation"]["state"], "done", "{o}");
+    assert_eq!(o["evidence"][0]["id"], r["evidence_id"]);
+    // Fulfilled once.
+    let again = assignee.post_file(
+        &format!("{at}/evidence"),
+        &[("field.assessor", "x")],
+        "file",
+        "x.pdf",
+        b"x",
+    );
+    assert_eq!(again.status, 422, "{}", again.body);
+    // From a requirement over the API, then cancelled.
+    let c = gov.send_json(
+        "POST",
+        "/api/v1/evidence-requests",
+        &json!({"requirement": "nfra-2024-99:a15.1", "app": fx.app, "kind": "drill_record",
+                "assignee": fx.person, "due_on": days_ahead(10), "message": "下一次演练记录"}),
+    );
+    assert_eq!(c.status, 201, "{}", c.body);
+    let c = c.json();
+    assert_eq!(c["requirement"]["short"], "A15.1");
+    let wrong_kind = gov.send_json(
+        "POST",
+        "/api/v1/evidence-requests",
+        &json!({"requirement": "nfra-2024-99:a15.1", "kind": "filing_receipt",
+                "assignee": fx.person, "due_on": days_ahead(10)}),
+    );
+    assert_eq!(wrong_kind.status, 422, "{}", wrong_kind.body);
+    let cid = c["id"].as_str().unwrap();
+    let cancelled = gov.send_json(
+        "POST",
+        &format!("/api/v1/evidence-requests/{cid}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.json()["state"], "cancelled");
+    let twice = gov.send_json(
+        "POST",
+        &format!("/api/v1/evidence-requests/{cid}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(twice.status, 422);
+
+    // ---- reports
+    let reports = gov.get("/reports");
+    assert_eq!(reports.status, 200);
+    for href in [
+        "/reports/ledger?format=xlsx",
+        "/reports/compliance-matrix?format=pdf",
+        "/reports/evidence-pack?format=zip",
+    ] {
+        assert!(
+            reports.body.contains(&escaped(href)),
+            "/reports links {href}"
+        );
+    }
+    assert!(
+        reports
+            .body
+            .contains("action=\"/reports/annual-risk-assessment\""),
+        "the year's form"
+    );
+    let session = gov.session.clone();
+    let get = |path: &str| common::download(&server.base, session.as_deref(), path);
+    let kinds = [
+        ("ledger", "移动应用台账", true),
+        ("compliance-matrix", "移动应用合规矩阵", true),
+        ("annual-risk-assessment", "移动应用年度风险评估报告", false),
+    ];
+    for (kind, title, names_app) in kinds {
+        for (format, ctype) in [
+            ("html", "text/html"),
+            ("xlsx", "spreadsheetml"),
+            ("pdf", "application/pdf"),
+        ] {
+            let (status, headers, bytes) = get(&format!("/reports/{kind}?format={format}"));
+            assert_eq!(
+                status,
+                200,
+                "{kind}.{format}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
+            assert!(
+                common::header(&headers, "content-type").is_some_and(|h| h.contains(ctype)),
+                "{kind}.{format}: {headers:?}"
+            );
+            let cd = common::header(&headers, "content-disposition").unwrap();
+            let encoded: String = title.bytes().map(|b| format!("%{b:02X}")).collect();
+            assert!(
+                cd.starts_with("attachment;")
+                    && cd.contains(&format!("filename*=UTF-8''{encoded}")),
+                "{cd}"
+            );
+            assert!(
+                cd.contains(&format!("filename=\"{kind}-")),
+                "ASCII fallback: {cd}"
+            );
+            let text = match format {
+                "html" => String::from_utf8(bytes).unwrap(),
+                "xlsx" => common::xlsx_text(&bytes),
+                _ => {
+                    assert!(bytes.starts_with(b"%PDF"), "{kind}.pdf is a PDF");
+                    match common::pdf_text(&bytes) {
+                        Some(t) => t,
+                        None => continue,
+                    }
+                }
+            };
+            if format != "xlsx" {
+                assert!(text.contains(title), "{kind}.{format} lacks {title}");
+            }
+            if names_app {
+                assert!(
+                    text.contains("掌上示范银行"),
+                    "{kind}.{format} lacks the app"
+                );
+            }
+        }
+    }
+    // The year and the language are chosen.
+    let (status, headers, _) = get("/reports/annual-risk-assessment?format=html&year=2025");
+    assert_eq!(status, 200);
+    assert!(
+        common::header(&headers, "content-disposition")
+            .unwrap()
+            .contains("-2025.html")
+    );
+    let (_, _, en_html) = get("/reports/compliance-matrix?format=html&lang=en");
+    let en_html = String::from_utf8(en_html).unwrap();
+    assert!(en_html.contains("lang=\"en\"") && en_html.contains("Compliance matrix"));
+    // The evidence pack: the drill record with its typed fields.
+    let (status, headers, zip_bytes) = get("/reports/evidence-pack?format=zip");
+    assert_eq!(status, 200);
+    assert_eq!(
+        common::header(&headers, "content-type"),
+        Some("application/zip")
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
+    for n in ["SHA256SUMS", "index.csv", "index.html"] {
+        assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
+    }
+    let mut sums = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("SHA256SUMS").unwrap(), &mut sums).unwrap();
+    assert_eq!(
+        sums.lines().count(),
+        2,
+        "the drill record and the report: {sums}"
+    );
+    let mut csv = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("index.csv").unwrap(), &mut csv).unwrap();
+    assert!(
+        csv.contains("drill_date") && csv.contains("主数据中心断电"),
+        "{csv}"
+    );
+    // The API, and clear refusals.
+    let (status, _, bytes) = get("/api/v1/reports/compliance-matrix?format=xlsx");
+    assert_eq!(status, 200);
+    assert!(common::xlsx_text(&bytes).contains("掌上示范银行"));
+    for (path, want) in [
+        ("/api/v1/reports/no-such-report", 404),
+        ("/api/v1/reports/ledger?format=doc", 422),
+        ("/api/v1/reports/evidence-pack?format=pdf", 422),
+        ("/api/v1/reports/annual-risk-assessment?year=1900", 422),
+    ] {
+        let a = gov.get(path);
+        assert_eq!(a.status, want, "{path}: {}", a.body);
+        assert!(a.json()["message"].is_string());
+    }
+    // Institution-wide only: a department's owner is told so and refused.
+    let mut owner_a = server.client();
+    assert_eq!(owner_a.login("owner_a", PW).status, 303);
+    let p = owner_a.get("/reports");
+    assert_eq!(p.status, 200);
+    assert!(p.body.contains("仅限具有全机构查看权限的用户下载"));
+    assert!(!p.body.contains(&escaped("/reports/ledger?format=")));
+    assert_eq!(owner_a.get("/reports/ledger?format=html").status, 403);
+    assert_eq!(owner_a.get("/api/v1/reports/ledger").status, 403);
 }

@@ -3,7 +3,9 @@
 //! real `appgov serve`. The governance officer sees an overdue risk
 //! assessment on the dashboard, opens it, uploads the report, sees it
 //! done, and the compliance matrix's cell for that app × A17.1 turns from
-//! 不符合 to 符合. Screenshots (each checked with axe-core) are kept in
+//! 不符合 to 符合. A drill record goes through its typed form (a required
+//! field left empty is refused), the matrix's XLSX and the evidence pack
+//! are downloaded from /reports and their bytes checked. Screenshots (each checked with axe-core) are kept in
 //! web/test-output/compliance/.
 
 mod common;
@@ -145,5 +147,5 @@ fn compliance_in_the_browser() {
         "the browser test failed:\n{stdout}\n{stderr}"
     );
     let taken = std::fs::read_dir(&shots).unwrap().count();
-    assert!(taken >= 12, "screenshots kept: {taken}");
+    assert!(taken >= 16, "screenshots kept: {taken}");
 }

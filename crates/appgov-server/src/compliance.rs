@@ -521,6 +521,108 @@ pub struct RevisionView {
     pub uploaded_at: String,
     pub effective_on: String,
     pub expires_on: Option<String>,
+    /// The typed form's fields, in the form's order, labelled.
+    pub fields: Vec<FieldValue>,
+}
+
+/// One filled field of a typed evidence form.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldValue {
+    pub key: String,
+    pub label: String,
+    /// As people read it (a choice by its label).
+    pub value: String,
+}
+
+/// A revision's fields, labelled in `lang` (keys the form no longer has
+/// stay as they are).
+pub fn field_values(
+    state: &Shared,
+    kind: appgov_ledger::EvidenceKind,
+    fields: &BTreeMap<String, String>,
+    lang: Lang,
+) -> Vec<FieldValue> {
+    let form = state.engine.forms.form(kind);
+    let mut out = Vec::new();
+    if let Some(form) = form {
+        for f in &form.fields {
+            if let Some(v) = fields.get(&f.key) {
+                out.push(FieldValue {
+                    key: f.key.clone(),
+                    label: f.label(lang.code()).into(),
+                    value: f.display(v, lang.code()),
+                });
+            }
+        }
+    }
+    for (k, v) in fields {
+        if form.and_then(|f| f.field(k)).is_none() {
+            out.push(FieldValue {
+                key: k.clone(),
+                label: k.clone(),
+                value: v.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// One field of a typed evidence form, for an upload form.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldView {
+    /// The key; the form posts it as `field.<key>`.
+    pub key: String,
+    pub label: String,
+    /// date, text, long, number, url, choice.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub required: bool,
+    pub hint: Option<String>,
+    /// A date not after this (today), for `past` dates.
+    pub max: Option<String>,
+    pub choices: Vec<KindChoice>,
+}
+
+/// The typed form of one evidence kind.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FormView {
+    pub kind: String,
+    pub kind_label: String,
+    pub fields: Vec<FieldView>,
+}
+
+/// The form of an evidence kind (none for kinds without one).
+pub fn form_view(
+    state: &Shared,
+    kind: appgov_ledger::EvidenceKind,
+    lang: Lang,
+    today: &str,
+) -> Option<FormView> {
+    let form = state.engine.forms.form(kind)?;
+    Some(FormView {
+        kind: kind.as_str().into(),
+        kind_label: label(lang, kind),
+        fields: form
+            .fields
+            .iter()
+            .map(|f| FieldView {
+                key: f.key.clone(),
+                label: f.label(lang.code()).into(),
+                kind: f.kind.as_str().into(),
+                required: f.required,
+                hint: f.hint(lang.code()).map(str::to_string),
+                max: f.past.then(|| today.to_string()),
+                choices: f
+                    .choices
+                    .iter()
+                    .map(|c| KindChoice {
+                        value: c.value.clone(),
+                        label: c.label(lang.code()).into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
 }
 
 /// A piece of evidence attached to an obligation.
@@ -548,6 +650,8 @@ pub struct ObligationDetail {
     pub requirements: Vec<RequirementView>,
     pub evidence: Vec<EvidenceItem>,
     pub evidence_kinds: Vec<KindChoice>,
+    /// The typed forms of those kinds (kinds without one have none).
+    pub forms: Vec<FormView>,
     /// The open instance of the same duty for the same app, when this one
     /// is closed.
     pub next: Option<ObligationView>,
@@ -597,6 +701,7 @@ pub async fn obligation_detail(
                     uploaded_at: r.uploaded_at.clone(),
                     effective_on: r.effective_on.clone(),
                     expires_on: r.expires_on.clone(),
+                    fields: field_values(state, e.kind, &r.fields, lang),
                 })
                 .collect();
             revisions.sort_by_key(|r| -r.revision);
@@ -618,6 +723,15 @@ pub async fn obligation_detail(
                     value: k.as_str().into(),
                     label: label(lang, *k),
                 })
+                .collect()
+        })
+        .unwrap_or_default();
+    let forms = lib
+        .template_q(&o.template)
+        .map(|t| {
+            t.evidence_kinds
+                .iter()
+                .filter_map(|k| form_view(state, *k, lang, &snap.today_text))
                 .collect()
         })
         .unwrap_or_default();
@@ -649,6 +763,7 @@ pub async fn obligation_detail(
         requirements,
         evidence,
         evidence_kinds,
+        forms,
         next,
         may_record,
         today: snap.today_text.clone(),

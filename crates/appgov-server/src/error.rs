@@ -23,6 +23,10 @@ pub enum Failure {
     /// The request failed the cross-site request check.
     Csrf,
     TooLarge(String),
+    /// This build cannot do it (a feature left out): 501.
+    NotImplemented(String),
+    /// Busy or missing a resource now; a later try may work: 503.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -35,6 +39,8 @@ impl Failure {
             Failure::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Failure::Conflict(_) | Failure::Refused(_) => StatusCode::CONFLICT,
             Failure::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Failure::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
+            Failure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -48,6 +54,8 @@ impl Failure {
             Failure::Conflict(_) | Failure::Refused(_) => "conflict",
             Failure::Csrf => "csrf",
             Failure::TooLarge(_) => "too_large",
+            Failure::NotImplemented(_) => "not_implemented",
+            Failure::Unavailable(_) => "unavailable",
             Failure::Internal(_) => "internal",
         }
     }
@@ -75,7 +83,9 @@ impl Failure {
             Failure::NotFound(m)
             | Failure::Invalid(m)
             | Failure::Conflict(m)
-            | Failure::TooLarge(m) => m.clone(),
+            | Failure::TooLarge(m)
+            | Failure::NotImplemented(m)
+            | Failure::Unavailable(m) => m.clone(),
         }
     }
 }
@@ -187,7 +197,7 @@ impl<E: Into<Failure>> From<E> for ApiError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// `unauthenticated`, `forbidden`, `not_found`, `invalid`, `conflict`,
-    /// `csrf`, `too_large` or `internal`.
+    /// `csrf`, `too_large`, `not_implemented`, `unavailable` or `internal`.
     pub error: String,
     /// In the caller's language (`Accept-Language`, the account's locale).
     pub message: String,

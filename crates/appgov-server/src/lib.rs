@@ -24,6 +24,7 @@ pub mod pages;
 pub mod policy;
 pub mod refusal;
 pub mod render;
+pub mod reports;
 pub mod routes;
 pub mod state;
 pub mod upload;

@@ -14,6 +14,27 @@ use crate::state::AppState;
 /// The templates, compiled into the binary (no files to deploy).
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
+    ("reports.html", include_str!("../templates/reports.html")),
+    (
+        "evidence_requests.html",
+        include_str!("../templates/evidence_requests.html"),
+    ),
+    (
+        "evidence_request_new.html",
+        include_str!("../templates/evidence_request_new.html"),
+    ),
+    (
+        "evidence_request.html",
+        include_str!("../templates/evidence_request.html"),
+    ),
+    (
+        "evidence_fields.html",
+        include_str!("../templates/evidence_fields.html"),
+    ),
+    (
+        "evidence_field_values.html",
+        include_str!("../templates/evidence_field_values.html"),
+    ),
     ("login.html", include_str!("../templates/login.html")),
     ("setup.html", include_str!("../templates/setup.html")),
     (

@@ -11,7 +11,7 @@
 use appgov_access::Action;
 use appgov_access::roles::app_org;
 use appgov_ledger::model::{App, Entity, PublishingAccount, Release, Transition};
-use appgov_ledger::{Complaint, CounterfeitCase, Obligation};
+use appgov_ledger::{Complaint, CounterfeitCase, EvidenceRequest, Obligation};
 use appgov_store::Store;
 use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
@@ -57,6 +57,9 @@ pub enum Object {
     /// The counterfeit case named by `{counterfeit}` (the imitated app's
     /// place, or the institution).
     Counterfeit,
+    /// The evidence request named by `{request}` (its app's place, else its
+    /// obligation's, else the institution).
+    EvidenceRequest,
 }
 
 /// One route of the table.
@@ -255,6 +258,20 @@ routes! {
     GET "/api/v1/counterfeits" => api::compliance::list_counterfeits, View, Somewhere;
     POST "/api/v1/counterfeits" => api::compliance::create_counterfeit, EditApp, Somewhere;
     POST "/api/v1/counterfeits/{counterfeit}/advance" => api::compliance::advance_counterfeit, EditApp, Counterfeit;
+    // Reports cover the whole institution: an institution-wide grant.
+    GET "/reports" => pages::reports::page, View, Somewhere;
+    GET "/reports/{kind}" => pages::reports::download, Export, Institution;
+    GET "/api/v1/reports/{kind}" => api::reports::get_report, Export, Institution;
+    GET "/evidence-requests" => pages::requests::list, View, Somewhere;
+    GET "/evidence-requests/new" => pages::requests::new_form, RecordEvidence, Somewhere;
+    POST "/evidence-requests" => pages::requests::create_submit, RecordEvidence, Somewhere;
+    GET "/evidence-requests/{request}" => pages::requests::page, View, EvidenceRequest;
+    POST "/evidence-requests/{request}/evidence" => pages::requests::evidence, RecordEvidence, EvidenceRequest;
+    POST "/evidence-requests/{request}/cancel" => pages::requests::cancel, RecordEvidence, EvidenceRequest;
+    GET "/api/v1/evidence-requests" => api::requests::list_requests, View, Somewhere;
+    POST "/api/v1/evidence-requests" => api::requests::create_request, RecordEvidence, Somewhere;
+    POST "/api/v1/evidence-requests/{request}/evidence" => api::requests::fulfil_request, RecordEvidence, EvidenceRequest;
+    POST "/api/v1/evidence-requests/{request}/cancel" => api::requests::cancel_request, RecordEvidence, EvidenceRequest;
 }
 
 fn is_api(path: &str) -> bool {
@@ -274,7 +291,11 @@ pub fn body_limit(spec: &RouteSpec, config: &crate::config::ServerConfig) -> u64
         ("POST", "/moves/{move}/evidence")
         | ("POST", "/api/v1/moves/{move}/evidence")
         | ("POST", "/obligations/{obligation}/evidence")
-        | ("POST", "/api/v1/obligations/{obligation}/evidence") => mib(config.evidence_limit_mib),
+        | ("POST", "/api/v1/obligations/{obligation}/evidence")
+        | ("POST", "/evidence-requests/{request}/evidence")
+        | ("POST", "/api/v1/evidence-requests/{request}/evidence") => {
+            mib(config.evidence_limit_mib)
+        }
         _ => limits::FORM_LIMIT as u64,
     }
 }
@@ -382,6 +403,26 @@ async fn object_org(
                 None => Ok(None),
             }
         }
+        Object::EvidenceRequest => {
+            let id = param("request")?;
+            let r = store
+                .get::<EvidenceRequest>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no evidence request {id}")))?;
+            if let Some(a) = &r.app_id {
+                return app_of(store.get::<App>(a).await?, format!("no app {a}"));
+            }
+            match &r.obligation_id {
+                Some(o) => match store.get::<Obligation>(o).await? {
+                    Some(o) => match &o.app_id {
+                        Some(a) => app_of(store.get::<App>(a).await?, format!("no app {a}")),
+                        None => Ok(o.org_id),
+                    },
+                    None => Ok(None),
+                },
+                None => Ok(None),
+            }
+        }
         Object::Public | Object::SignedIn | Object::Somewhere | Object::Institution => Ok(None),
     }
 }
@@ -448,7 +489,8 @@ pub async fn guard(
         | Object::Account
         | Object::Obligation
         | Object::Complaint
-        | Object::Counterfeit => {
+        | Object::Counterfeit
+        | Object::EvidenceRequest => {
             let org = match object_org(&state.store, spec.object, &params).await {
                 Ok(o) => o,
                 Err(f) => {

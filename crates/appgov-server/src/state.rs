@@ -37,6 +37,9 @@ pub struct Shared {
     pub scan_finished: tokio::sync::Notify,
     /// Turns true when the server begins to stop: long waits end at once.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// Report renderings (PDF is CPU-heavy) running at once: a burst of
+    /// downloads queues here instead of taking every core.
+    pub report_slots: tokio::sync::Semaphore,
     orgs: Mutex<Option<(Instant, Arc<OrgCache>)>>,
 }
 
@@ -81,6 +84,7 @@ impl AppState {
             scan_wakeup: tokio::sync::Notify::new(),
             scan_finished: tokio::sync::Notify::new(),
             stopping: tokio::sync::watch::channel(false).0,
+            report_slots: tokio::sync::Semaphore::new(crate::reports::slots()),
             orgs: Mutex::new(None),
         }))
     }

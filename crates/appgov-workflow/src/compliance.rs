@@ -10,8 +10,9 @@
 use std::collections::BTreeMap;
 
 use appgov_calendar::{Date, HolidayCalendar, format_date, parse_date};
+use appgov_compliance::evidence_forms::describe;
 use appgov_compliance::{
-    ComplianceData, ComplianceEvent, Library, complete, on_event, plan_recurring,
+    ComplianceData, ComplianceEvent, EvidenceForms, Library, complete, on_event, plan_recurring,
 };
 use appgov_ledger::*;
 use appgov_store::{Store, Tx};
@@ -95,8 +96,8 @@ pub async fn load(store: &Store) -> Result<ComplianceData> {
     })
 }
 
-/// The compliance engine's fixed inputs: the libraries and the holiday
-/// calendar, parsed once per process.
+/// The compliance engine's fixed inputs: the libraries, the holiday
+/// calendar and the typed evidence forms, parsed once per process.
 pub struct Engine {
     /// The notice: obligations, gates and the default matrix come from it.
     pub library: Library,
@@ -104,6 +105,7 @@ pub struct Engine {
     /// onto it (GB/T 41391-2022).
     pub libraries: Vec<Library>,
     pub calendar: HolidayCalendar,
+    pub forms: EvidenceForms,
 }
 
 impl Engine {
@@ -115,6 +117,7 @@ impl Engine {
             libraries,
             calendar: HolidayCalendar::builtin()
                 .map_err(|e| WorkflowError::Invalid(e.to_string()))?,
+            forms: EvidenceForms::builtin().map_err(|e| WorkflowError::Invalid(e.to_string()))?,
         })
     }
 
@@ -423,7 +426,49 @@ pub async fn submit_evidence(
             sub.effective_on
         )));
     }
-    let obligation = match &sub.obligation_id {
+    // A request being fulfilled must be open and ask for this kind; it
+    // names the obligation (if any) the evidence then closes.
+    let request = match &sub.request_id {
+        Some(rid) => {
+            let r = store
+                .get::<EvidenceRequest>(rid)
+                .await?
+                .ok_or_else(|| WorkflowError::NotFound(format!("no evidence request {rid}")))?;
+            if r.state != RequestState::Open {
+                return Err(WorkflowError::Invalid(format!(
+                    "证据请求{} / evidence request {rid} is {} already",
+                    r.state.label_zh(),
+                    r.state.as_str()
+                )));
+            }
+            if r.kind != sub.kind {
+                return Err(WorkflowError::Invalid(format!(
+                    "该请求要求提供「{}」，不是「{}」 / the request asks for {}, not {}",
+                    r.kind.label_zh(),
+                    sub.kind.label_zh(),
+                    r.kind.as_str(),
+                    sub.kind.as_str()
+                )));
+            }
+            Some(r)
+        }
+        None => None,
+    };
+    // A request's obligation closed meanwhile by other evidence: the
+    // request is still answered, without it.
+    let obligation_id = match (
+        &sub.obligation_id,
+        request.as_ref().and_then(|r| r.obligation_id.clone()),
+    ) {
+        (Some(id), _) => Some(id.clone()),
+        (None, Some(id)) => store
+            .get::<Obligation>(&id)
+            .await?
+            .filter(|o| o.state == ObligationState::Open)
+            .map(|o| o.id),
+        (None, None) => None,
+    };
+    let obligation = match &obligation_id {
         Some(id) => {
             let o = store
                 .get::<Obligation>(id)
@@ -450,6 +495,11 @@ pub async fn submit_evidence(
         }
         None => None,
     };
+    // The typed form's fields: every problem at once, in both languages.
+    let fields = engine
+        .forms
+        .check(sub.kind, &sub.fields, today)
+        .map_err(|p| WorkflowError::Invalid(describe(&p, None)))?;
     let digest = store.files().put(sub.bytes)?;
     let now = now_rfc3339();
     let mut tx = store.write(actor).await?;
@@ -466,6 +516,18 @@ pub async fn submit_evidence(
         None => {
             let mut app_ids = sub.app_ids.clone();
             let mut requirement_ids = sub.requirement_ids.clone();
+            if let Some(r) = &request {
+                if let Some(a) = &r.app_id
+                    && !app_ids.contains(a)
+                {
+                    app_ids.push(a.clone());
+                }
+                if let Some(q) = &r.requirement_id
+                    && !requirement_ids.contains(q)
+                {
+                    requirement_ids.push(q.clone());
+                }
+            }
             if let Some(o) = &obligation {
                 if let Some(a) = &o.app_id
                     && !app_ids.contains(a)
@@ -508,7 +570,7 @@ pub async fn submit_evidence(
         uploaded_at: now,
         effective_on: sub.effective_on.clone(),
         expires_on: sub.expires_on.clone(),
-        fields: sub.fields.clone(),
+        fields,
         note: sub.note.clone(),
         version: 0,
     };
@@ -520,14 +582,19 @@ pub async fn submit_evidence(
         tx.update(&mut o).await?;
         closed = Some(o);
     }
-    if let Some(rid) = &sub.request_id {
-        let mut r = tx
-            .get::<EvidenceRequest>(rid)
-            .await?
-            .ok_or_else(|| WorkflowError::NotFound(format!("no evidence request {rid}")))?;
+    if let Some(mut r) = request {
         r.state = RequestState::Fulfilled;
         r.evidence_id = Some(evidence.id.clone());
         tx.update(&mut r).await?;
+    }
+    // Other open requests for the obligation just closed are answered too.
+    if let Some(o) = &closed {
+        let others: Vec<EvidenceRequest> = tx.find("obligation_id", &o.id).await?;
+        for mut r in others.into_iter().filter(|r| r.state == RequestState::Open) {
+            r.state = RequestState::Fulfilled;
+            r.evidence_id = Some(evidence.id.clone());
+            tx.update(&mut r).await?;
+        }
     }
     tx.commit().await?;
     if let Some(closed_ref) = &closed {
@@ -675,4 +742,162 @@ pub async fn approve_exception(
     tx.update(&mut e).await?;
     tx.commit().await?;
     Ok(e)
+}
+
+/// A new request for evidence.
+#[derive(Debug, Clone, Default)]
+pub struct NewEvidenceRequest {
+    /// The kind asked for; from an obligation, its template's kind when
+    /// not given.
+    pub kind: Option<EvidenceKind>,
+    pub app_id: Option<String>,
+    pub requirement_id: Option<String>,
+    pub obligation_id: Option<String>,
+    pub assignee_person_id: Option<String>,
+    pub due_on: String,
+    pub message: String,
+}
+
+/// Asks someone for a piece of evidence by a date. From an obligation, the
+/// request is for its app and requirements and the kind that closes it;
+/// from a requirement, the kind must be one that proves it (when the
+/// library names any). The due date may not be before today.
+pub async fn request_evidence(
+    store: &Store,
+    engine: &Engine,
+    actor: &str,
+    new: NewEvidenceRequest,
+    today: Date,
+) -> Result<EvidenceRequest> {
+    let invalid = |zh: String, en: String| WorkflowError::Invalid(format!("{zh} / {en}"));
+    let due = parse_date(new.due_on.trim()).ok_or_else(|| {
+        invalid(
+            format!("截止日期不是有效日期（YYYY-MM-DD）：{}", new.due_on),
+            format!("due date {:?} is not a date YYYY-MM-DD", new.due_on),
+        )
+    })?;
+    if due < today {
+        return Err(invalid(
+            format!("截止日期 {} 早于今天", new.due_on),
+            format!("due date {} is before today", new.due_on),
+        ));
+    }
+    if new.message.chars().count() > 2000 {
+        return Err(invalid(
+            "说明超过 2000 字".into(),
+            "the message is longer than 2000 characters".into(),
+        ));
+    }
+    let mut app_id = new.app_id.clone().filter(|a| !a.is_empty());
+    let mut requirement_id = new.requirement_id.clone().filter(|r| !r.is_empty());
+    let mut kind = new.kind;
+    let obligation_id = new.obligation_id.clone().filter(|o| !o.is_empty());
+    if let Some(oid) = &obligation_id {
+        let o = store
+            .get::<Obligation>(oid)
+            .await?
+            .ok_or_else(|| WorkflowError::NotFound(format!("no obligation {oid}")))?;
+        if o.state != ObligationState::Open {
+            return Err(invalid(
+                format!("该义务{}，无需再请求证据", o.state.label_zh()),
+                format!("obligation {oid} is {} already", o.state.as_str()),
+            ));
+        }
+        let kinds = engine
+            .library
+            .template_q(&o.template)
+            .map(|t| t.evidence_kinds.clone())
+            .unwrap_or_default();
+        match kind {
+            None => kind = kinds.first().copied(),
+            Some(k) if !kinds.is_empty() && !kinds.contains(&k) => {
+                return Err(invalid(
+                    format!("该义务需要「{}」类证据", kinds[0].label_zh()),
+                    format!("the obligation is closed by {} evidence", kinds[0].as_str()),
+                ));
+            }
+            Some(_) => {}
+        }
+        app_id = o.app_id.clone().or(app_id);
+        if requirement_id.is_none() {
+            requirement_id = o.requirement_ids.first().cloned();
+        }
+    }
+    if let Some(rid) = &requirement_id {
+        let r = engine.library.requirement(rid).ok_or_else(|| {
+            WorkflowError::NotFound(format!("no requirement {rid} in the library"))
+        })?;
+        if let (Some(k), false) = (kind, r.evidence.is_empty())
+            && obligation_id.is_none()
+            && !r.evidence.iter().any(|e| e == k.as_str())
+        {
+            return Err(invalid(
+                format!("{} 的证据类型为：{}", r.short(), r.evidence.join("、")),
+                format!("{} is proved by: {}", r.short(), r.evidence.join(", ")),
+            ));
+        }
+    }
+    let kind = kind.ok_or_else(|| {
+        invalid(
+            "请选择证据类型".into(),
+            "choose the kind of evidence".into(),
+        )
+    })?;
+    if let Some(a) = &app_id
+        && store.get::<App>(a).await?.is_none()
+    {
+        return Err(WorkflowError::NotFound(format!("no app {a}")));
+    }
+    let assignee = new.assignee_person_id.clone().filter(|p| !p.is_empty());
+    match &assignee {
+        Some(p) if store.get::<Person>(p).await?.is_none() => {
+            return Err(WorkflowError::NotFound(format!("no person {p}")));
+        }
+        None => {
+            return Err(invalid(
+                "请选择负责提供证据的人员".into(),
+                "choose who is to provide the evidence".into(),
+            ));
+        }
+        _ => {}
+    }
+    let mut r = EvidenceRequest {
+        id: String::new(),
+        kind,
+        app_id,
+        requirement_id,
+        obligation_id,
+        assignee_person_id: assignee,
+        requested_by: actor.to_string(),
+        requested_on: format_date(today),
+        due_on: format_date(due),
+        message: new.message.trim().to_string(),
+        state: RequestState::Open,
+        evidence_id: None,
+        version: 0,
+    };
+    let mut tx = store.write(actor).await?;
+    tx.insert(&mut r).await?;
+    tx.commit().await?;
+    Ok(r)
+}
+
+/// Cancels an open evidence request.
+pub async fn cancel_request(store: &Store, actor: &str, id: &str) -> Result<EvidenceRequest> {
+    let mut tx = store.write(actor).await?;
+    let mut r = tx
+        .get::<EvidenceRequest>(id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound(format!("no evidence request {id}")))?;
+    if r.state != RequestState::Open {
+        return Err(WorkflowError::Invalid(format!(
+            "证据请求{} / evidence request {id} is {} already",
+            r.state.label_zh(),
+            r.state.as_str()
+        )));
+    }
+    r.state = RequestState::Cancelled;
+    tx.update(&mut r).await?;
+    tx.commit().await?;
+    Ok(r)
 }

@@ -16,6 +16,7 @@ pub mod moves;
 pub mod notify;
 pub mod refusal;
 pub mod releases;
+pub mod reports;
 pub mod source;
 
 pub use analyse::{Analysed, analyse_file, check_facts, parse_policy, scan_file};

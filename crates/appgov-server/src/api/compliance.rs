@@ -71,11 +71,13 @@ pub struct EvidenceAnswer {
 
 /// Records a document as evidence for an open obligation and closes it
 /// (multipart: `kind` — one of the template's evidence kinds —, `title`,
-/// `effective_on` (default today), `expires_on`, `note`, `file`); the next
+/// `effective_on` (default today), `expires_on`, `note`, `file`, and the
+/// kind's typed form as `field.<key>` — see `forms` in the obligation;
+/// a missing required field or a malformed value is 422); the next
 /// instance of a recurring duty is opened.
 #[utoipa::path(post, path = "/api/v1/obligations/{obligation}/evidence", tag = "compliance",
     params(("obligation" = String, Path, description = "obligation id")),
-    request_body(content_type = "multipart/form-data", description = "kind, title, effective_on, expires_on, note, file"),
+    request_body(content_type = "multipart/form-data", description = "kind, title, effective_on, expires_on, note, file, field.<key> of the kind's typed form"),
     responses((status = 201, body = EvidenceAnswer), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn obligation_evidence(
     State(state): State<Shared>,
@@ -85,7 +87,7 @@ pub async fn obligation_evidence(
 ) -> Result<(StatusCode, Json<EvidenceAnswer>), ApiError> {
     let p = viewer.require_api()?;
     let f = read_form(mp).await?;
-    let s = submit(&state, &viewer.actor(), &id, f).await?;
+    let s = submit(&state, &viewer.actor(), viewer.lang, &id, f).await?;
     Ok((
         StatusCode::CREATED,
         Json(EvidenceAnswer {

@@ -7,6 +7,8 @@ pub mod channels;
 pub mod compliance;
 pub mod ledger;
 pub mod releases;
+pub mod reports;
+pub mod requests;
 
 use axum::Json;
 use axum::extract::State;
@@ -77,6 +79,11 @@ pub mod accounts;
         compliance::list_counterfeits,
         compliance::create_counterfeit,
         compliance::advance_counterfeit,
+        reports::get_report,
+        requests::list_requests,
+        requests::create_request,
+        requests::fulfil_request,
+        requests::cancel_request,
     ),
     components(schemas(
         ErrorBody,
@@ -117,6 +124,9 @@ pub mod accounts;
         crate::pages::registers::ComplaintView, crate::pages::registers::ComplaintInput,
         crate::pages::registers::HandledInput, crate::pages::registers::CounterfeitView,
         crate::pages::registers::CounterfeitInput, crate::pages::registers::AdvanceInput,
+        crate::compliance::FieldValue, crate::compliance::FieldView, crate::compliance::FormView,
+        crate::pages::requests::RequestView, crate::pages::requests::RequestInput,
+        requests::FulfilAnswer,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

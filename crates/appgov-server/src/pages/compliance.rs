@@ -8,7 +8,8 @@
 use std::collections::BTreeMap;
 
 use appgov_access::Action;
-use appgov_ledger::{EvidenceKind, Obligation};
+use appgov_compliance::evidence_forms::describe;
+use appgov_ledger::{EvidenceKind, EvidenceRequest, Obligation};
 use appgov_workflow::compliance::{EvidenceSubmission, Submitted, submit_evidence};
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -149,9 +150,14 @@ pub struct EvidenceForm {
     pub effective_on: String,
     pub expires_on: String,
     pub note: String,
+    /// The typed form's fields (`field.<key>` in the form).
+    pub fields: BTreeMap<String, String>,
     pub file_name: Option<String>,
     pub bytes: Option<Vec<u8>>,
 }
+
+/// Most typed-form fields one upload may carry.
+const MAX_FIELDS: usize = 60;
 
 fn text_field(v: String) -> String {
     v.chars()
@@ -163,7 +169,7 @@ fn text_field(v: String) -> String {
 }
 
 /// Reads the evidence form (multipart): `kind`, `title`, `effective_on`,
-/// `expires_on`, `note`, `file`.
+/// `expires_on`, `note`, `file`, and the typed form's `field.<key>`.
 pub async fn read_form(mut mp: Multipart) -> Result<EvidenceForm, Failure> {
     let mut f = EvidenceForm::default();
     let bad =
@@ -189,7 +195,18 @@ pub async fn read_form(mut mp: Multipart) -> Result<EvidenceForm, Failure> {
                     _ => f.note = v,
                 }
             }
-            _ => {}
+            other => {
+                if let Some(key) = other.strip_prefix("field.") {
+                    if f.fields.len() >= MAX_FIELDS {
+                        return Err(Failure::Invalid(
+                            "表单字段过多 / too many form fields".into(),
+                        ));
+                    }
+                    let key = key.chars().take(60).collect::<String>();
+                    let v = text_field(field.text().await.map_err(bad)?);
+                    f.fields.insert(key, v);
+                }
+            }
         }
     }
     Ok(f)
@@ -200,21 +217,56 @@ pub async fn read_form(mut mp: Multipart) -> Result<EvidenceForm, Failure> {
 pub async fn submit(
     state: &Shared,
     actor: &str,
+    lang: crate::i18n::Lang,
     id: &str,
     f: EvidenceForm,
 ) -> Result<Submitted, Failure> {
-    let bytes = f
-        .bytes
-        .ok_or_else(|| Failure::Invalid("没有附上文件 / no file attached".into()))?;
-    let kind = crate::views::parse_term::<EvidenceKind>("kind", &f.kind)?
-        .ok_or_else(|| Failure::Invalid("请选择证据类型 / choose the kind of evidence".into()))?;
     let o: Obligation = state
         .store
         .get(id)
         .await?
         .ok_or_else(|| Failure::NotFound(format!("no obligation {id}")))?;
+    submit_for(state, actor, lang, Some(o), None, f).await
+}
+
+/// Records the form's document as evidence for an obligation, or in
+/// answer to an evidence request (which closes its obligation, if any).
+/// The typed form's fields are judged first in the viewer's language (the
+/// workflow judges them again, for every caller).
+pub async fn submit_for(
+    state: &Shared,
+    actor: &str,
+    lang: crate::i18n::Lang,
+    o: Option<Obligation>,
+    request: Option<EvidenceRequest>,
+    f: EvidenceForm,
+) -> Result<Submitted, Failure> {
+    let bytes = f
+        .bytes
+        .ok_or_else(|| Failure::Invalid("没有附上文件 / no file attached".into()))?;
+    let kind = match crate::views::parse_term::<EvidenceKind>("kind", &f.kind)? {
+        Some(k) => k,
+        None => request.as_ref().map(|r| r.kind).ok_or_else(|| {
+            Failure::Invalid("请选择证据类型 / choose the kind of evidence".into())
+        })?,
+    };
     let (today_text, today) = c::today()?;
-    let title = if f.title.is_empty() {
+    // A kind the obligation does not take is the workflow's to refuse
+    // (that is the clearer message); the fields of one it takes are
+    // judged here in the viewer's language.
+    let kind_taken = o.as_ref().is_none_or(|o| {
+        state
+            .engine
+            .library
+            .template_q(&o.template)
+            .is_none_or(|t| t.evidence_kinds.contains(&kind))
+    });
+    if kind_taken && let Err(p) = state.engine.forms.check(kind, &f.fields, today) {
+        return Err(Failure::Invalid(describe(&p, Some(lang.code()))));
+    }
+    let title = if !f.title.is_empty() {
+        f.title
+    } else if let Some(o) = &o {
         state
             .engine
             .library
@@ -222,7 +274,7 @@ pub async fn submit(
             .map(|t| format!("{}（{}）", t.title_zh, o.due_on))
             .unwrap_or_else(|| o.template.clone())
     } else {
-        f.title
+        format!("{}（{}）", kind.label_zh(), today_text)
     };
     let file_name = f
         .file_name
@@ -243,10 +295,10 @@ pub async fn submit(
             f.effective_on
         },
         expires_on: Some(f.expires_on).filter(|e| !e.is_empty()),
-        fields: BTreeMap::new(),
+        fields: f.fields,
         note: Some(f.note).filter(|n| !n.is_empty()),
-        obligation_id: Some(id.to_string()),
-        request_id: None,
+        obligation_id: o.map(|o| o.id),
+        request_id: request.map(|r| r.id),
     };
     let s = submit_evidence(&state.store, &state.engine, actor, sub, today).await?;
     Ok(s)
@@ -263,7 +315,7 @@ pub async fn evidence(
     viewer.require()?;
     let r = async {
         let f = read_form(mp).await?;
-        submit(&state, &viewer.actor(), &id, f).await
+        submit(&state, &viewer.actor(), viewer.lang, &id, f).await
     }
     .await;
     match r {

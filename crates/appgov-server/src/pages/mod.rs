@@ -12,4 +12,6 @@ pub mod identities;
 pub mod ledger;
 pub mod moves;
 pub mod registers;
+pub mod reports;
+pub mod requests;
 pub mod uploads;
