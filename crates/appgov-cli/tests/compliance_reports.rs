@@ -407,14 +407,17 @@ channel = {{ kind = "wecom", url = "{}" }}
     let exe = Path::new(env!("CARGO_BIN_EXE_appgov"));
     let env = [("APPGOV_CONFIG", cfg.to_str().unwrap())];
     let server = Server::start(exe, dir.path(), &env);
-    let reqs = robot.wait_for(1, std::time::Duration::from_secs(30));
-    assert!(!reqs.is_empty(), "the tick sent the day's notices");
+    // The demo owes all three kinds today: one digest each.
+    let reqs = robot.wait_for(3, std::time::Duration::from_secs(30));
+    assert_eq!(reqs.len(), 3, "the tick sent the day's notices");
     let bodies: String = reqs.iter().map(|r| r.body_text()).collect();
-    assert!(bodies.contains("已逾期"), "{bodies}");
+    for kind in ["即将到期", "已逾期", "逾期升级"] {
+        assert!(bodies.contains(kind), "{kind}: {bodies}");
+    }
     // Links lead to this server when no public_url is configured.
     assert!(bodies.contains("/obligations/"), "{bodies}");
-    // Every kind owed went out before the server is stopped.
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    // recorded before it is stopped
+    std::thread::sleep(std::time::Duration::from_secs(1));
     server.terminate();
     let sent = robot.requests().len();
     // The CLI finds nothing owed any more: the server recorded what it sent.
