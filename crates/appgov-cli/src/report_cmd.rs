@@ -73,6 +73,10 @@ pub struct ReportArgs {
     /// Judge as of this Beijing date (YYYY-MM-DD) instead of today.
     #[arg(long)]
     pub as_of: Option<String>,
+    /// The compliance matrix against another built-in library
+    /// (gbt-41391-2022) instead of the notice.
+    #[arg(long)]
+    pub library: Option<String>,
 }
 
 fn today(as_of: Option<&str>) -> Result<Date> {
@@ -113,6 +117,7 @@ pub fn report(s: &StoreArgs, a: &ReportArgs) -> Result<ExitCode> {
         year: a.year,
         today: today(a.as_of.as_deref())?,
         generated_at: generated_at(),
+        library: a.library.clone(),
     };
     let engine = Engine::builtin()?;
     let (bytes, summary) = runtime()?.block_on(async {

@@ -217,6 +217,74 @@ fn every_report_in_every_format() {
     );
     let text = std::fs::read_to_string(&en).unwrap();
     assert!(text.contains("Compliance matrix") && text.contains("lang=\"en\""));
+    // The PDF matrix comes in bands of whole articles, each with the apps.
+    if have_poppler {
+        let t = Command::new("pdftotext")
+            .args([
+                out.path().join("compliance-matrix.pdf").to_str().unwrap(),
+                "-",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&t.stdout).replace([' ', '\n'], "");
+        assert!(text.contains("合规矩阵（1/"), "banded matrix caption");
+        assert!(text.contains("第1条–第"), "a band names its articles");
+    }
+    // Against the second library: GB/T 41391-2022's clauses as columns.
+    for ext in ["html", "xlsx", "pdf"] {
+        let f = out.path().join(format!("gbt-matrix.{ext}"));
+        ok(
+            dir.path(),
+            &[
+                "report",
+                "compliance-matrix",
+                "--library",
+                "gbt-41391-2022",
+                "--out",
+                f.to_str().unwrap(),
+            ],
+        );
+        assert!(std::fs::metadata(&f).unwrap().len() > 1000);
+    }
+    let html = std::fs::read_to_string(out.path().join("gbt-matrix.html")).unwrap();
+    for e in ["41391-2022", "附录F", "最小必要收集"] {
+        assert!(html.contains(e), "gbt-matrix.html lacks {e}");
+    }
+    assert!(!html.contains("A17.1"), "not the notice's items");
+    if have_poppler {
+        let t = Command::new("pdftotext")
+            .args([out.path().join("gbt-matrix.pdf").to_str().unwrap(), "-"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&t.stdout).replace([' ', '\n'], "");
+        assert!(text.contains("附录F") && text.contains("最小必要收集"));
+    }
+    // Only the matrix is judged against another library; an unknown one is named.
+    let refused = appgov(
+        dir.path(),
+        &[
+            "report",
+            "annual-risk-assessment",
+            "--library",
+            "gbt-41391-2022",
+            "--out",
+            out.path().join("x.html").to_str().unwrap(),
+        ],
+    );
+    assert!(!refused.status.success());
+    let unknown = appgov(
+        dir.path(),
+        &[
+            "report",
+            "compliance-matrix",
+            "--library",
+            "nope",
+            "--out",
+            out.path().join("y.html").to_str().unwrap(),
+        ],
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("gbt-41391-2022"));
 }
 
 #[test]

@@ -579,6 +579,29 @@ fn a_second_library_and_its_mappings() {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("附录F") && page.body.contains("第6章"));
 
+    // The reports page offers the standard's matrix; it downloads.
+    let reports = gov.get("/reports");
+    assert!(
+        reports
+            .body
+            .contains("report-compliance-matrix-gbt-41391-2022")
+    );
+    let x = gov.get("/reports/compliance-matrix?format=html&library=gbt-41391-2022");
+    assert_eq!(x.status, 200);
+    assert!(x.body.contains("附录F"));
+    let api = gov.get("/api/v1/reports/compliance-matrix?format=html&library=gbt-41391-2022");
+    assert_eq!(api.status, 200);
+    assert!(
+        api.header("content-disposition")
+            .is_some_and(|h| h.contains("gbt-41391-2022"))
+    );
+    assert_eq!(
+        gov.get("/api/v1/reports/ledger?library=gbt-41391-2022")
+            .status,
+        422,
+        "only the matrix is judged against another library"
+    );
+
     for path in [
         "/compliance/matrix?library=nope",
         "/api/v1/compliance/requirements?library=nope",

@@ -46,6 +46,10 @@ pub struct ReportParams {
     /// The annual risk assessment's year (default: this year).
     #[serde(default)]
     pub year: Option<String>,
+    /// The compliance matrix against another built-in library
+    /// (`gbt-41391-2022`; default the notice).
+    #[serde(default)]
+    pub library: Option<String>,
 }
 
 /// Whether this build renders PDF.
@@ -110,6 +114,12 @@ pub fn parse(
         year,
         today,
         generated_at: appgov_workflow::clock::beijing(&appgov_workflow::now_rfc3339()),
+        library: p
+            .library
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string),
     };
     req.year()?;
     Ok((req, format))
@@ -262,6 +272,7 @@ mod tests {
             format: Some(f.into()),
             lang: Some(l.into()),
             year: Some(y.into()),
+            library: None,
         };
         assert!(matches!(
             parse("nope", &p("html", "zh", ""), Lang::Zh),

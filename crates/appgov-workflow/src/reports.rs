@@ -136,6 +136,9 @@ pub struct ReportRequest {
     pub today: Date,
     /// `2026-12-02 15:30` (Beijing), printed on the report.
     pub generated_at: String,
+    /// The compliance matrix against another built-in library
+    /// (`gbt-41391-2022`); the notice when none.
+    pub library: Option<String>,
 }
 
 impl ReportRequest {
@@ -159,18 +162,45 @@ impl ReportRequest {
         } else {
             format_date(self.today)
         };
-        format!("{}-{when}.{}", self.kind.title(self.lang), format.as_str())
+        match &self.library {
+            Some(l) => format!(
+                "{}-{l}-{when}.{}",
+                self.kind.title(self.lang),
+                format.as_str()
+            ),
+            None => format!("{}-{when}.{}", self.kind.title(self.lang), format.as_str()),
+        }
     }
 }
 
 /// The report as a document, from records already loaded. The evidence
 /// pack is not a document (see [`build_pack`]).
 pub fn document(engine: &Engine, data: &ComplianceData, req: &ReportRequest) -> Result<Document> {
+    let library = match req.library.as_deref() {
+        None => &engine.library,
+        Some(_) if req.kind != ReportKind::ComplianceMatrix => {
+            return Err(WorkflowError::Invalid(
+                "只有合规矩阵可按其他合规库生成 / only the compliance matrix is judged against another library"
+                    .into(),
+            ));
+        }
+        Some(id) => engine.library_by_id(id).ok_or_else(|| {
+            let known: Vec<&str> = engine
+                .libraries
+                .iter()
+                .map(|l| l.library.id.as_str())
+                .collect();
+            WorkflowError::Invalid(format!(
+                "没有合规库 {id} / no library {id} (known: {})",
+                known.join(", ")
+            ))
+        })?,
+    };
     let cx = LedgerContext::new(data, &engine.library, &engine.calendar, req.today);
     let findings = run_ledger_checks(&cx);
-    let m = matrix(&engine.library, data, &findings, req.today);
+    let m = matrix(library, data, &findings, req.today);
     let rc = ReportContext {
-        library: &engine.library,
+        library,
         data,
         findings: &findings,
         matrix: &m,

@@ -32,6 +32,8 @@ pub struct Download {
 /// One report of the page.
 #[derive(Debug, Serialize)]
 pub struct ReportRow {
+    /// The row's anchor (`report-compliance-matrix-gbt-41391-2022`).
+    pub id: String,
     pub kind: String,
     pub title: String,
     pub has_year: bool,
@@ -71,26 +73,47 @@ pub async fn page(
         Language::En => "en",
     };
     let (_, today) = crate::compliance::today()?;
+    // Each report against the notice; the matrix also against every other
+    // built-in library (GB/T 41391-2022).
+    let others = state.engine.libraries.iter().skip(1);
     let rows: Vec<ReportRow> = ReportKind::ALL
         .iter()
-        .map(|k| ReportRow {
-            kind: k.as_str().into(),
-            title: format!("{} / {}", k.title(Language::Zh), k.title(Language::En)),
-            has_year: k.has_year(),
-            downloads: k
-                .formats()
-                .iter()
-                .map(|f| Download {
-                    format: f.as_str().into(),
-                    label: format_label(*f).into(),
-                    href: format!(
-                        "/reports/{}?format={}&lang={lang_q}",
-                        k.as_str(),
-                        f.as_str()
+        .map(|k| (*k, None))
+        .chain(others.map(|l| (ReportKind::ComplianceMatrix, Some(&l.library))))
+        .map(|(k, library)| {
+            let also = library.map_or(String::new(), |l| format!("&library={}", l.id));
+            ReportRow {
+                id: match library {
+                    Some(l) => format!("{}-{}", k.as_str(), l.id),
+                    None => k.as_str().into(),
+                },
+                kind: k.as_str().into(),
+                title: match library {
+                    Some(l) => format!(
+                        "{}（{}）/ {} ({})",
+                        k.title(Language::Zh),
+                        l.reference,
+                        k.title(Language::En),
+                        l.reference
                     ),
-                    unavailable: *f == Format::Pdf && !reports::PDF,
-                })
-                .collect(),
+                    None => format!("{} / {}", k.title(Language::Zh), k.title(Language::En)),
+                },
+                has_year: k.has_year(),
+                downloads: k
+                    .formats()
+                    .iter()
+                    .map(|f| Download {
+                        format: f.as_str().into(),
+                        label: format_label(*f).into(),
+                        href: format!(
+                            "/reports/{}?format={}&lang={lang_q}{also}",
+                            k.as_str(),
+                            f.as_str()
+                        ),
+                        unavailable: *f == Format::Pdf && !reports::PDF,
+                    })
+                    .collect(),
+            }
         })
         .collect();
     let this_year = today.year();
