@@ -3,7 +3,10 @@
 //! real `appgov serve`. The governance officer sees an overdue risk
 //! assessment on the dashboard, opens it, uploads the report, sees it
 //! done, and the compliance matrix's cell for that app × A17.1 turns from
-//! 不符合 to 符合. Screenshots (each checked with axe-core) are kept in
+//! 不符合 to 符合; then the year's risk assessment records A17.1 non-compliant
+//! and is completed (the cell turns 不符合), a risk acceptance requested by
+//! the officer and approved by a compliance reviewer shows 风险已接受, and a
+//! drill is recorded. Screenshots (each checked with axe-core) are kept in
 //! web/test-output/compliance/.
 
 mod common;
@@ -103,6 +106,16 @@ async fn ledger(dir: &Path) -> String {
         }],
     );
     common::add_user(&store, "e2e", u, "E2e-Password-2026").await;
+    // A second person, who may approve a risk acceptance the first requests.
+    let r = common::local_user(
+        "zhou.review",
+        "周合规",
+        vec![Grant {
+            role: AccountRole::ComplianceReviewer,
+            org_id: None,
+        }],
+    );
+    common::add_user(&store, "e2e", r, "E2e-Password-2026").await;
     store.close().await;
     a.id
 }
@@ -134,6 +147,7 @@ fn compliance_in_the_browser() {
         .env("APPGOV_PASSWORD", "E2e-Password-2026")
         .env("APPGOV_APP_NAME", APP)
         .env("APPGOV_APP_ID", &app)
+        .env("APPGOV_REVIEWER", "zhou.review")
         .current_dir(web_dir())
         .output()
         .expect("node runs");
@@ -145,5 +159,5 @@ fn compliance_in_the_browser() {
         "the browser test failed:\n{stdout}\n{stderr}"
     );
     let taken = std::fs::read_dir(&shots).unwrap().count();
-    assert!(taken >= 12, "screenshots kept: {taken}");
+    assert!(taken >= 22, "screenshots kept: {taken}");
 }

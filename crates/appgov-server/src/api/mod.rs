@@ -3,6 +3,7 @@
 //! token (`Authorization: Bearer agv_…`) or by the browser's session
 //! (with its CSRF token for changes); anonymous calls get 401.
 
+pub mod assessments;
 pub mod channels;
 pub mod compliance;
 pub mod ledger;
@@ -76,6 +77,17 @@ pub mod accounts;
         compliance::list_counterfeits,
         compliance::create_counterfeit,
         compliance::advance_counterfeit,
+        assessments::list_assessments,
+        assessments::start_assessment,
+        assessments::get_assessment,
+        assessments::record_results,
+        assessments::complete_assessment,
+        assessments::list_exceptions,
+        assessments::request_exception,
+        assessments::decide_exception,
+        assessments::list_drills,
+        assessments::create_drill,
+        assessments::drill_held,
     ),
     components(schemas(
         ErrorBody,
@@ -116,6 +128,14 @@ pub mod accounts;
         crate::pages::registers::ComplaintView, crate::pages::registers::ComplaintInput,
         crate::pages::registers::HandledInput, crate::pages::registers::CounterfeitView,
         crate::pages::registers::CounterfeitInput, crate::pages::registers::AdvanceInput,
+        crate::pages::assessments::AssessmentSummary, crate::pages::assessments::AssessmentDetail,
+        crate::pages::assessments::AssessmentParams, crate::pages::assessments::ResultCount,
+        crate::pages::assessments::ResultView, crate::pages::assessments::StartInput,
+        crate::pages::assessments::ResultsInput, crate::pages::assessments::ResultInput,
+        crate::pages::assessments::CompleteInput, crate::pages::assessments::ExceptionView,
+        crate::pages::assessments::ExceptionInput, crate::pages::assessments::DecisionInput,
+        crate::pages::assessments::DrillView, crate::pages::assessments::DrillInput,
+        crate::pages::assessments::HeldInput, crate::views::Choice,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
