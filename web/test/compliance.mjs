@@ -3,7 +3,11 @@
 // serve whose ledger has an app in service with an overdue risk
 // assessment. The governance officer sees it on the dashboard, opens it,
 // uploads the report, sees it done, and finds the matrix cell for that
-// app × A17.1 turned from 不符合 to 符合. Every screenshot is checked with
+// app × A17.1 turned from 不符合 to 符合. Then the year's risk assessment:
+// started for the app, A17.1 recorded non-compliant, completed — the cell
+// turns 不符合 again; a risk acceptance requested by the governance officer
+// and approved by a compliance reviewer in another browser — the cell
+// shows 风险已接受; a drill recorded. Every screenshot is checked with
 // axe-core (WCAG 2.1 A/AA; serious and critical violations fail).
 import { chromium } from "playwright-core";
 import path from "node:path";
@@ -17,6 +21,7 @@ const shots = process.env.APPGOV_SHOTS;
 const password = process.env.APPGOV_PASSWORD;
 const appName = process.env.APPGOV_APP_NAME;
 const appId = process.env.APPGOV_APP_ID;
+const reviewer = process.env.APPGOV_REVIEWER;
 let step = 0;
 // Today in Beijing (the server's calendar), YYYY-MM-DD.
 const today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
@@ -115,6 +120,93 @@ try {
   check(after.includes("符合") && !after.includes("不符合") && after.includes("✓"), `the cell shows ✓ 符合 after (${after})`);
   await page.locator(`td.cell[data-app="${appId}"][data-requirement="nfra-2024-99:a17.1"] summary`).click();
   await shot(page, "matrix-after");
+
+  // This year's risk assessment, started from the assessments page.
+  await page.getByRole("navigation", { name: "合规", exact: true }).getByRole("link", { name: "评估与审计" }).click();
+  await page.waitForURL(/\/assessments$/);
+  await shot(page, "assessments");
+  await page.getByLabel("应用", { exact: true }).selectOption(appId);
+  await page.getByRole("button", { name: "开始评估" }).click();
+  await page.waitForURL(/\/assessments\/[0-9a-f-]{36}$/);
+  const assessmentUrl = page.url();
+  const rows = page.locator("#results-form tbody tr");
+  const n = await rows.count();
+  check(n > 5 && (await page.locator('tr[data-result="not_assessed"]').count()) === n, `every applicable requirement starts 未评估 (${n})`);
+  check((await page.locator("h1").innerText()).includes("进行中"), "the assessment is 进行中");
+  await shot(page, "assessment-started");
+  // Every requirement compliant but A17.1, non-compliant with a note.
+  for (const sel of await page.locator("select.result-select").all()) await sel.selectOption("compliant");
+  const a17row = page.locator('tr[data-requirement="nfra-2024-99:a17.1"]');
+  await a17row.locator("select").selectOption("non_compliant");
+  await a17row.locator("textarea").fill("评估报告未覆盖新增的小程序渠道");
+  await page.getByRole("button", { name: "保存结论" }).click();
+  await page.waitForURL(`${assessmentUrl}#results`);
+  check(await a17row.getAttribute("data-result") === "non_compliant", "A17.1 is recorded 不符合");
+  check((await page.locator("h1").innerText()).includes("进行中"), "recording results leaves the workflow state 进行中");
+  await page.getByLabel("评估结论摘要").fill("总体风险可控，A17.1 需整改");
+  await page.getByRole("button", { name: "完成评估" }).click();
+  await page.waitForURL(assessmentUrl);
+  check((await page.locator("h1").innerText()).includes("已完成"), "the assessment is 已完成");
+  check(await page.locator("select.result-select").count() === 0, "a completed assessment's results no longer change");
+  await shot(page, "assessment-completed");
+
+  // The matrix reads the completed assessment: 不符合 again.
+  await page.goto(`${base}/compliance/matrix`);
+  const assessed = await a17cell(page);
+  check(assessed.includes("不符合") && assessed.includes("✗"), `the cell shows ✗ 不符合 after the assessment (${assessed})`);
+  await shot(page, "matrix-assessed");
+
+  // A risk acceptance, requested by the governance officer …
+  await page.goto(`${base}/exceptions`);
+  await page.getByLabel("应用", { exact: true }).selectOption(appId);
+  await page.getByLabel("监管要求").selectOption("nfra-2024-99:a17.1");
+  await page.getByLabel("理由").fill("整改方案已立项，预计两个月内完成");
+  await page.getByLabel("补偿措施").fill("季度专项检查");
+  await page.getByRole("button", { name: "提交申请" }).click();
+  await page.waitForURL(/\/exceptions#exception-/);
+  const requested = page.locator('tr[data-status="requested"]');
+  check(await requested.count() === 1, "the request is 待审批");
+  check((await requested.innerText()).includes("本人提出，须由他人审批"), "the requester is told someone else decides");
+  check(await requested.getByRole("button", { name: "批准" }).count() === 0, "no approve button for one's own request");
+  await shot(page, "exception-requested");
+
+  // … approved by a compliance reviewer in another browser.
+  const other = await browser.newContext({ locale: "zh-CN", bypassCSP: true, viewport: { width: 1400, height: 900 } });
+  const rpage = await other.newPage();
+  rpage.on("pageerror", (e) => { throw new Error(`script error on ${rpage.url()}: ${e}`); });
+  await rpage.goto(`${base}/login`);
+  await rpage.getByLabel("登录名").fill(reviewer);
+  await rpage.getByLabel("密码").fill(password);
+  await rpage.getByRole("button", { name: "登录" }).click();
+  await rpage.waitForURL(`${base}/`);
+  await rpage.goto(`${base}/exceptions`);
+  await rpage.locator('tr[data-status="requested"]').getByRole("button", { name: "批准" }).click();
+  await rpage.waitForURL(/\/exceptions#exception-/);
+  const approved = rpage.locator('tr[data-status="approved"]');
+  check(await approved.count() === 1 && (await approved.innerText()).includes("已批准"), "the exception is 已批准");
+  await shot(rpage, "exception-approved");
+  await rpage.goto(`${base}/compliance/matrix`);
+  const accepted = await a17cell(rpage);
+  check(accepted.includes("风险已接受") && accepted.includes("△"), `the cell shows △ 风险已接受 (${accepted})`);
+  await rpage.locator(`td.cell[data-app="${appId}"][data-requirement="nfra-2024-99:a17.1"] summary`).click();
+  const reasons = await rpage.locator(`td.cell[data-app="${appId}"][data-requirement="nfra-2024-99:a17.1"]`).innerText();
+  check(reasons.includes("风险接受经"), "the cell says who accepted the risk");
+  await shot(rpage, "matrix-accepted");
+  await other.close();
+
+  // A drill held today.
+  await page.goto(`${base}/drills`);
+  await page.getByLabel("应用", { exact: true }).selectOption(appId);
+  await page.getByLabel("演练场景").fill("核心交易系统同城切换演练");
+  await page.getByLabel("开展日期").fill(await page.getByLabel("计划日期").inputValue());
+  await page.getByLabel("参与部门与人员").fill("信息科技部、零售银行部");
+  await page.getByLabel("演练结果").fill("切换成功，RTO 15 分钟");
+  await page.getByRole("button", { name: "登记", exact: true }).click();
+  await page.waitForURL(/\/drills#drill-/);
+  const drill = page.locator('tr[data-state="held"]');
+  check(await drill.count() === 1 && (await drill.innerText()).includes("核心交易系统同城切换演练"), "the drill is recorded as held");
+  check((await drill.innerText()).includes("业务连续性应急演练"), "the app's open drill obligation is named beside it");
+  await shot(page, "drills");
 
   // The other compliance pages, checked the same way.
   for (const [url, name] of [["/obligations", "obligations"], ["/compliance/requirements", "requirements"],

@@ -242,6 +242,61 @@ async fn build(dir: &Path, personas: &[Persona], package: &Path) -> Fixtures {
     tx.commit().await.unwrap();
     ids.insert("request", rq.id.clone());
     ids.insert("kind", "ledger".to_string());
+    // An assessment, a risk acceptance and a drill of app A.
+    let (assessment, _) = appgov_workflow::compliance::start_assessment(
+        &store,
+        &engine,
+        "matrix",
+        appgov_ledger::Assessment {
+            id: String::new(),
+            kind: appgov_ledger::AssessmentKind::AnnualRiskAssessment,
+            app_id: Some(app_a.id.clone()),
+            title: "分行A手机银行 2026 年度风险评估".into(),
+            period: "2026".into(),
+            baseline_id: None,
+            lead_person_id: None,
+            started_on: Some("2026-11-20".into()),
+            completed_on: None,
+            state: appgov_ledger::AssessmentState::InProgress,
+            summary: None,
+            obligation_id: None,
+            version: 0,
+        },
+    )
+    .await
+    .unwrap();
+    ids.insert("assessment", assessment.id.clone());
+    let mut exception = appgov_ledger::RiskException {
+        id: String::new(),
+        kind: appgov_ledger::ExceptionKind::RiskAcceptance,
+        app_id: Some(app_a.id.clone()),
+        requirement_id: "nfra-2024-99:a17.1".into(),
+        reason: "评估延期".into(),
+        compensating_controls: None,
+        requested_by: "matrix".into(),
+        approver: None,
+        approved_on: None,
+        expires_on: "2099-01-01".into(),
+        state: appgov_ledger::ExceptionState::Requested,
+        version: 0,
+    };
+    let mut drill = appgov_ledger::Drill {
+        id: String::new(),
+        app_id: Some(app_a.id.clone()),
+        scenario: "机房切换演练".into(),
+        planned_on: "2099-01-01".into(),
+        held_on: None,
+        participants: None,
+        outcome: None,
+        state: appgov_ledger::DrillState::Planned,
+        version: 0,
+    };
+    let mut tx = store.write("matrix").await.unwrap();
+    tx.insert(&mut exception).await.unwrap();
+    tx.insert(&mut drill).await.unwrap();
+    tx.commit().await.unwrap();
+    ids.insert("exception", exception.id.clone());
+    ids.insert("drill", drill.id.clone());
     ids.insert("org", "branch-a".to_string());
     ids.insert("name", "app.css".to_string());
     // A user and a token that administrative routes act on (never a persona).
@@ -312,7 +367,10 @@ fn expected_allowed(p: &Principal, spec: &RouteSpec, tree: &OrgTree) -> bool {
         | Object::Obligation
         | Object::Complaint
         | Object::Counterfeit
-        | Object::EvidenceRequest => p.may(spec.action, Some("branch-a"), tree),
+        | Object::EvidenceRequest
+        | Object::Assessment
+        | Object::Exception
+        | Object::Drill => p.may(spec.action, Some("branch-a"), tree),
     }
 }
 
@@ -494,6 +552,9 @@ fn every_route_for_every_role() {
                 | Object::Complaint
                 | Object::Counterfeit
                 | Object::EvidenceRequest
+                | Object::Assessment
+                | Object::Exception
+                | Object::Drill
         )
     }) {
         let ans = request(&mut owner_b, spec, &fill(spec.path, &fx.ids));

@@ -5,7 +5,11 @@
 //! done, and the compliance matrix's cell for that app × A17.1 turns from
 //! 不符合 to 符合. A drill record goes through its typed form (a required
 //! field left empty is refused), the matrix's XLSX and the evidence pack
-//! are downloaded from /reports and their bytes checked. Screenshots (each checked with axe-core) are kept in
+//! are downloaded from /reports and their bytes checked; then the year's
+//! risk assessment records A17.1 non-compliant and is completed (the cell
+//! turns 不符合), a risk acceptance requested by the officer and approved by
+//! a compliance reviewer shows 风险已接受, and a drill is recorded.
+//! Screenshots (each checked with axe-core) are kept in
 //! web/test-output/compliance/.
 
 mod common;
@@ -105,6 +109,16 @@ async fn ledger(dir: &Path) -> String {
         }],
     );
     common::add_user(&store, "e2e", u, "E2e-Password-2026").await;
+    // A second person, who may approve a risk acceptance the first requests.
+    let r = common::local_user(
+        "zhou.review",
+        "周合规",
+        vec![Grant {
+            role: AccountRole::ComplianceReviewer,
+            org_id: None,
+        }],
+    );
+    common::add_user(&store, "e2e", r, "E2e-Password-2026").await;
     store.close().await;
     a.id
 }
@@ -136,6 +150,7 @@ fn compliance_in_the_browser() {
         .env("APPGOV_PASSWORD", "E2e-Password-2026")
         .env("APPGOV_APP_NAME", APP)
         .env("APPGOV_APP_ID", &app)
+        .env("APPGOV_REVIEWER", "zhou.review")
         .current_dir(web_dir())
         .output()
         .expect("node runs");
@@ -147,5 +162,5 @@ fn compliance_in_the_browser() {
         "the browser test failed:\n{stdout}\n{stderr}"
     );
     let taken = std::fs::read_dir(&shots).unwrap().count();
-    assert!(taken >= 16, "screenshots kept: {taken}");
+    assert!(taken >= 24, "screenshots kept: {taken}");
 }

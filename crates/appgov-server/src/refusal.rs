@@ -109,6 +109,7 @@ pub fn text(r: &Refusal, m: &Messages, lang: Lang) -> String {
         Refusal::AccountRecorded { channel, name } => {
             vec![("channel", channel_label(*channel)), ("name", name.clone())]
         }
+        Refusal::SelfAcceptance { login } => vec![("login", login.clone())],
     };
     fill(m.get(&format!("refusal.{}", r.kind()), lang), &args)
 }

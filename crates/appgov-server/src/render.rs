@@ -144,6 +144,19 @@ const TEMPLATES: &[(&str, &str)] = &[
         "os_releases.html",
         include_str!("../templates/os_releases.html"),
     ),
+    (
+        "assessments.html",
+        include_str!("../templates/assessments.html"),
+    ),
+    (
+        "assessment.html",
+        include_str!("../templates/assessment.html"),
+    ),
+    (
+        "exceptions.html",
+        include_str!("../templates/exceptions.html"),
+    ),
+    ("drills.html", include_str!("../templates/drills.html")),
 ];
 
 /// The template environment: HTML auto-escaping for every `.html`

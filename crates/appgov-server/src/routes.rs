@@ -11,7 +11,9 @@
 use appgov_access::Action;
 use appgov_access::roles::app_org;
 use appgov_ledger::model::{App, Entity, PublishingAccount, Release, Transition};
-use appgov_ledger::{Complaint, CounterfeitCase, EvidenceRequest, Obligation};
+use appgov_ledger::{
+    Assessment, Complaint, CounterfeitCase, Drill, EvidenceRequest, Obligation, RiskException,
+};
 use appgov_store::Store;
 use axum::Router;
 use axum::extract::{RawPathParams, Request, State};
@@ -60,6 +62,14 @@ pub enum Object {
     /// The evidence request named by `{request}` (its app's place, else its
     /// obligation's, else the institution).
     EvidenceRequest,
+    /// The assessment named by `{assessment}` (its app's place, or the
+    /// institution).
+    Assessment,
+    /// The risk exception named by `{exception}` (its app's place, or the
+    /// institution).
+    Exception,
+    /// The drill named by `{drill}` (its app's place, or the institution).
+    Drill,
 }
 
 /// One route of the table.
@@ -272,6 +282,28 @@ routes! {
     POST "/api/v1/evidence-requests" => api::requests::create_request, RecordEvidence, Somewhere;
     POST "/api/v1/evidence-requests/{request}/evidence" => api::requests::fulfil_request, RecordEvidence, EvidenceRequest;
     POST "/api/v1/evidence-requests/{request}/cancel" => api::requests::cancel_request, RecordEvidence, EvidenceRequest;
+    GET "/assessments" => pages::assessments::assessments, View, Somewhere;
+    POST "/assessments" => pages::assessments::assessment_start, RecordEvidence, Somewhere;
+    GET "/assessments/{assessment}" => pages::assessments::assessment, View, Assessment;
+    POST "/assessments/{assessment}/results" => pages::assessments::assessment_results, RecordEvidence, Assessment;
+    POST "/assessments/{assessment}/complete" => pages::assessments::assessment_complete, RecordEvidence, Assessment;
+    GET "/exceptions" => pages::assessments::exceptions, View, Somewhere;
+    POST "/exceptions" => pages::assessments::exception_request, RequestMove, Somewhere;
+    POST "/exceptions/{exception}/decide" => pages::assessments::exception_decide, ApproveMove, Exception;
+    GET "/drills" => pages::assessments::drills, View, Somewhere;
+    POST "/drills" => pages::assessments::drill_create, EditApp, Somewhere;
+    POST "/drills/{drill}/held" => pages::assessments::drill_held_page, EditApp, Drill;
+    GET "/api/v1/assessments" => api::assessments::list_assessments, View, Somewhere;
+    POST "/api/v1/assessments" => api::assessments::start_assessment, RecordEvidence, Somewhere;
+    GET "/api/v1/assessments/{assessment}" => api::assessments::get_assessment, View, Assessment;
+    POST "/api/v1/assessments/{assessment}/results" => api::assessments::record_results, RecordEvidence, Assessment;
+    POST "/api/v1/assessments/{assessment}/complete" => api::assessments::complete_assessment, RecordEvidence, Assessment;
+    GET "/api/v1/exceptions" => api::assessments::list_exceptions, View, Somewhere;
+    POST "/api/v1/exceptions" => api::assessments::request_exception, RequestMove, Somewhere;
+    POST "/api/v1/exceptions/{exception}/decide" => api::assessments::decide_exception, ApproveMove, Exception;
+    GET "/api/v1/drills" => api::assessments::list_drills, View, Somewhere;
+    POST "/api/v1/drills" => api::assessments::create_drill, EditApp, Somewhere;
+    POST "/api/v1/drills/{drill}/held" => api::assessments::drill_held, EditApp, Drill;
 }
 
 fn is_api(path: &str) -> bool {
@@ -423,7 +455,46 @@ async fn object_org(
                 None => Ok(None),
             }
         }
+        Object::Assessment => {
+            let id = param("assessment")?;
+            let x = store
+                .get::<Assessment>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no assessment {id}")))?;
+            about_app(store, x.app_id).await
+        }
+        Object::Exception => {
+            let id = param("exception")?;
+            let x = store
+                .get::<RiskException>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no exception {id}")))?;
+            about_app(store, x.app_id).await
+        }
+        Object::Drill => {
+            let id = param("drill")?;
+            let x = store
+                .get::<Drill>(&id)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no drill {id}")))?;
+            about_app(store, x.app_id).await
+        }
         Object::Public | Object::SignedIn | Object::Somewhere | Object::Institution => Ok(None),
+    }
+}
+
+/// The org node of a record about an app (its place), or of the
+/// institution (None).
+async fn about_app(store: &Store, app_id: Option<String>) -> Result<Option<String>, Failure> {
+    match app_id {
+        Some(a) => {
+            let app = store
+                .get::<App>(&a)
+                .await?
+                .ok_or_else(|| Failure::NotFound(format!("no app {a}")))?;
+            Ok(app_org(&app).map(str::to_string))
+        }
+        None => Ok(None),
     }
 }
 
@@ -490,7 +561,10 @@ pub async fn guard(
         | Object::Obligation
         | Object::Complaint
         | Object::Counterfeit
-        | Object::EvidenceRequest => {
+        | Object::EvidenceRequest
+        | Object::Assessment
+        | Object::Exception
+        | Object::Drill => {
             let org = match object_org(&state.store, spec.object, &params).await {
                 Ok(o) => o,
                 Err(f) => {

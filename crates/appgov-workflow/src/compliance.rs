@@ -663,6 +663,17 @@ pub async fn start_assessment(
         None => None,
     };
     a.baseline_id = baseline.map(|b| b.id.clone());
+    let existing = store.all::<Assessment>().await?;
+    if let Some(d) = crate::assessments::duplicate_of(&existing, &a) {
+        return Err(WorkflowError::Invalid(format!(
+            "{} 已有评估“{}”（{}） / there is already an assessment of the period: {} ({})",
+            a.period,
+            d.title,
+            d.state.label_zh(),
+            d.title,
+            d.state.as_str()
+        )));
+    }
     let mut tx = store.write(actor).await?;
     tx.insert(&mut a).await?;
     let mut results = Vec::new();
@@ -708,6 +719,20 @@ pub async fn record_result(
         .get::<AssessmentResult>(result_id)
         .await?
         .ok_or_else(|| WorkflowError::NotFound(format!("no assessment result {result_id}")))?;
+    let a = tx
+        .get::<Assessment>(&r.assessment_id)
+        .await?
+        .ok_or_else(|| WorkflowError::NotFound(format!("no assessment {}", r.assessment_id)))?;
+    if matches!(
+        a.state,
+        AssessmentState::Completed | AssessmentState::Cancelled
+    ) {
+        return Err(WorkflowError::Invalid(format!(
+            "assessment {} is {} already: its results no longer change",
+            a.id,
+            a.state.as_str()
+        )));
+    }
     r.result = value;
     r.note = note;
     r.carried_forward = false;
@@ -719,29 +744,21 @@ pub async fn record_result(
 }
 
 /// Approves an exception or risk acceptance; the approver must not be
-/// who asked for it.
+/// who asked for it (see [`crate::assessments::decide_exception`]).
 pub async fn approve_exception(
     store: &Store,
     actor: &str,
     id: &str,
     today: Date,
 ) -> Result<RiskException> {
-    let mut tx = store.write(actor).await?;
-    let mut e = tx
-        .get::<RiskException>(id)
-        .await?
-        .ok_or_else(|| WorkflowError::NotFound(format!("no exception {id}")))?;
-    if e.requested_by == actor {
-        return Err(WorkflowError::Refused(crate::Refusal::SelfApproval {
-            login: actor.to_string(),
-        }));
-    }
-    e.state = ExceptionState::Approved;
-    e.approver = Some(actor.to_string());
-    e.approved_on = Some(format_date(today));
-    tx.update(&mut e).await?;
-    tx.commit().await?;
-    Ok(e)
+    crate::assessments::decide_exception(
+        store,
+        actor,
+        id,
+        crate::assessments::Decision::Approve,
+        today,
+    )
+    .await
 }
 
 /// A new request for evidence.

@@ -9,6 +9,7 @@
 
 pub mod analyse;
 pub mod apps;
+pub mod assessments;
 pub mod channels;
 pub mod clock;
 pub mod compliance;

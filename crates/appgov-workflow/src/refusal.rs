@@ -61,6 +61,8 @@ pub enum Refusal {
     ChannelListed { channel: Channel },
     /// The channel already has an account of that name.
     AccountRecorded { channel: Channel, name: String },
+    /// A risk exception is decided by someone other than who requested it.
+    SelfAcceptance { login: String },
 }
 
 impl Refusal {
@@ -85,6 +87,7 @@ impl Refusal {
             Refusal::EditedMeanwhile { .. } => "edited_meanwhile",
             Refusal::ChannelListed { .. } => "channel_listed",
             Refusal::AccountRecorded { .. } => "account_recorded",
+            Refusal::SelfAcceptance { .. } => "self_acceptance",
         }
     }
 
@@ -108,6 +111,7 @@ impl Refusal {
         "edited_meanwhile",
         "channel_listed",
         "account_recorded",
+        "self_acceptance",
     ];
 }
 
@@ -195,6 +199,10 @@ impl std::fmt::Display for Refusal {
                 f,
                 "account {name} on {} is already recorded",
                 channel.as_str()
+            ),
+            Refusal::SelfAcceptance { login } => write!(
+                f,
+                "not decided: {login} requested this exception; someone else with the authority decides on it"
             ),
         }
     }

@@ -3,6 +3,7 @@
 //! token (`Authorization: Bearer agv_…`) or by the browser's session
 //! (with its CSRF token for changes); anonymous calls get 401.
 
+pub mod assessments;
 pub mod channels;
 pub mod compliance;
 pub mod ledger;
@@ -84,6 +85,17 @@ pub mod accounts;
         requests::create_request,
         requests::fulfil_request,
         requests::cancel_request,
+        assessments::list_assessments,
+        assessments::start_assessment,
+        assessments::get_assessment,
+        assessments::record_results,
+        assessments::complete_assessment,
+        assessments::list_exceptions,
+        assessments::request_exception,
+        assessments::decide_exception,
+        assessments::list_drills,
+        assessments::create_drill,
+        assessments::drill_held,
     ),
     components(schemas(
         ErrorBody,
@@ -127,6 +139,14 @@ pub mod accounts;
         crate::compliance::FieldValue, crate::compliance::FieldView, crate::compliance::FormView,
         crate::pages::requests::RequestView, crate::pages::requests::RequestInput,
         requests::FulfilAnswer,
+        crate::pages::assessments::AssessmentSummary, crate::pages::assessments::AssessmentDetail,
+        crate::pages::assessments::AssessmentParams, crate::pages::assessments::ResultCount,
+        crate::pages::assessments::ResultView, crate::pages::assessments::StartInput,
+        crate::pages::assessments::ResultsInput, crate::pages::assessments::ResultInput,
+        crate::pages::assessments::CompleteInput, crate::pages::assessments::ExceptionView,
+        crate::pages::assessments::ExceptionInput, crate::pages::assessments::DecisionInput,
+        crate::pages::assessments::DrillView, crate::pages::assessments::DrillInput,
+        crate::pages::assessments::HeldInput, crate::views::Choice,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

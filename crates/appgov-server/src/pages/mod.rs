@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod app;
+pub mod assessments;
 pub mod audit;
 pub mod channels;
 pub mod compliance;

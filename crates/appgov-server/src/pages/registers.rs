@@ -30,11 +30,11 @@ use crate::render;
 use crate::state::AppState as Shared;
 use crate::views::{Choice, parse_term, vocab_choices};
 
-fn opt(s: &str) -> Option<String> {
+pub(crate) fn opt(s: &str) -> Option<String> {
     Some(s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-fn date(field: &str, v: &str) -> Result<String, Failure> {
+pub(crate) fn date(field: &str, v: &str) -> Result<String, Failure> {
     let v = v.trim();
     appgov_calendar::parse_date(v)
         .map(|_| v.to_string())
@@ -45,7 +45,7 @@ fn date(field: &str, v: &str) -> Result<String, Failure> {
         })
 }
 
-fn opt_date(field: &str, v: &str) -> Result<Option<String>, Failure> {
+pub(crate) fn opt_date(field: &str, v: &str) -> Result<Option<String>, Failure> {
     match opt(v) {
         None => Ok(None),
         Some(v) => date(field, &v).map(Some),
@@ -56,6 +56,17 @@ fn opt_date(field: &str, v: &str) -> Result<Option<String>, Failure> {
 async fn may_edit(
     state: &Shared,
     p: &Principal,
+    app_id: Option<&str>,
+) -> Result<Option<App>, Failure> {
+    may_act(state, p, Action::EditApp, app_id).await
+}
+
+/// May `p` do `action` on a record about `app_id` (None: the
+/// institution)? The app, when there is one.
+pub(crate) async fn may_act(
+    state: &Shared,
+    p: &Principal,
+    action: Action,
     app_id: Option<&str>,
 ) -> Result<Option<App>, Failure> {
     let orgs = state.orgs().await?;
@@ -70,7 +81,7 @@ async fn may_edit(
         None => None,
     };
     let org = app.as_ref().and_then(|a| appgov_access::roles::app_org(a));
-    if p.may(Action::EditApp, org, &orgs.tree) {
+    if p.may(action, org, &orgs.tree) {
         Ok(app)
     } else {
         Err(Failure::Forbidden)
@@ -78,7 +89,7 @@ async fn may_edit(
 }
 
 /// Apps the viewer may record register entries for (select choices).
-fn app_choices(snap: &Snapshot, reach: &Reach) -> Vec<Choice> {
+pub(crate) fn app_choices(snap: &Snapshot, reach: &Reach) -> Vec<Choice> {
     let mut v: Vec<Choice> = snap
         .data
         .apps
@@ -249,12 +260,18 @@ async fn register_page(
             }
         },
     )?;
+    Ok(with_status(html))
+}
+
+/// A page that shows a problem (its `role="alert"`) answers 422, so
+/// clients and tests tell a refused form from a shown one.
+pub(crate) fn with_status(html: axum::response::Html<String>) -> Response {
     let status = if html.0.contains("role=\"alert\"") {
         axum::http::StatusCode::UNPROCESSABLE_ENTITY
     } else {
         axum::http::StatusCode::OK
     };
-    Ok((status, html).into_response())
+    (status, html).into_response()
 }
 
 /// After a change: back to the list (at the record), or the list with the
@@ -267,15 +284,29 @@ async fn after<T>(
     r: Result<T, Failure>,
     anchor: impl FnOnce(&T) -> String,
 ) -> Result<Response, PageError> {
+    after_change(
+        viewer,
+        r,
+        |v| format!("{list}#{}", anchor(v)),
+        async |m| register_page(state, viewer, template, Some(m)).await,
+    )
+    .await
+}
+
+/// After a change made from a page: redirect to `to` when it was made,
+/// else show the page again (`again`) with the problem in the viewer's
+/// language; failures without words for people (sign-in, forbidden, not
+/// found) become their error pages.
+pub(crate) async fn after_change<T>(
+    viewer: &Viewer,
+    r: Result<T, Failure>,
+    to: impl FnOnce(&T) -> String,
+    again: impl AsyncFnOnce(String) -> Result<Response, PageError>,
+) -> Result<Response, PageError> {
     match r {
-        Ok(v) => Ok(Redirect::to(&format!("{list}#{}", anchor(&v))).into_response()),
-        Err(Failure::Invalid(m)) | Err(Failure::Conflict(m)) => {
-            register_page(state, viewer, template, Some(m)).await
-        }
-        Err(f @ Failure::Refused(_)) => {
-            let m = f.message_in(viewer.lang);
-            register_page(state, viewer, template, Some(m)).await
-        }
+        Ok(v) => Ok(Redirect::to(&to(&v)).into_response()),
+        Err(Failure::Invalid(m)) | Err(Failure::Conflict(m)) => again(m).await,
+        Err(f @ Failure::Refused(_)) => again(f.message_in(viewer.lang)).await,
         Err(e) => Err(e.into()),
     }
 }
