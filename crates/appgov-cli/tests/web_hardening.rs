@@ -240,6 +240,10 @@ fn every_state_changing_route_needs_our_origin_and_the_sessions_token() {
         ("obligation", "no-obligation".to_string()),
         ("complaint", "no-complaint".to_string()),
         ("counterfeit", "no-counterfeit".to_string()),
+        ("request", "no-request".to_string()),
+        ("assessment", "no-assessment".to_string()),
+        ("exception", "no-exception".to_string()),
+        ("drill", "no-drill".to_string()),
     ]
     .into_iter()
     .collect();
